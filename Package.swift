@@ -1,0 +1,123 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "strongswan_exporter",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "VICI", targets: ["VICI"]),
+        .library(name: "PrometheusExposition", targets: ["PrometheusExposition"]),
+        .executable(name: "strongswan_exporter", targets: ["strongswan_exporter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+    ],
+    targets: [
+        // Layer 1: the VICI protocol client (framing, packets, messages, connection, commands).
+        .target(
+            name: "VICI",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Layer 1: Prometheus text exposition model and encoder (no dependencies).
+        .target(name: "PrometheusExposition"),
+        // Layer 1: libsystemd (sd_notify, sd_listen_fds), found through pkg-config.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // Layer 2: pure mappings from VICI messages to metric families.
+        .target(
+            name: "StrongSwanCollectors",
+            dependencies: [
+                "VICI",
+                "PrometheusExposition",
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // Layer 3: services (poller, event cache, snapshot store, HTTP server, systemd) and wiring.
+        .target(
+            name: "StrongSwanExporter",
+            dependencies: [
+                "VICI",
+                "PrometheusExposition",
+                "StrongSwanCollectors",
+                "CSystemd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Layer 4: command line only.
+        .executableTarget(
+            name: "strongswan_exporter",
+            dependencies: [
+                "StrongSwanExporter",
+                "StrongSwanCollectors",
+                "VICI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "VICITests",
+            dependencies: [
+                "VICI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "PrometheusExpositionTests",
+            dependencies: ["PrometheusExposition"]
+        ),
+        .testTarget(
+            name: "StrongSwanCollectorsTests",
+            dependencies: ["StrongSwanCollectors", "VICI", "PrometheusExposition"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "StrongSwanExporterTests",
+            dependencies: [
+                "StrongSwanExporter",
+                "StrongSwanCollectors",
+                "VICI",
+                "PrometheusExposition",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Tests against a real charon (the lab); they read LAB_* environment variables set by `make test`.
+        .testTarget(
+            name: "LabTests",
+            dependencies: [
+                "VICI",
+                "StrongSwanExporter",
+                "StrongSwanCollectors",
+                "PrometheusExposition",
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

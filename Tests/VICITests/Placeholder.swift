@@ -1,0 +1,1 @@
+// Placeholder: tests of this target are filled in by its issue.
