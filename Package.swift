@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Layer 1: the VICI protocol client (framing, packets, messages, connection, commands).
@@ -39,6 +40,8 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // Layer 1: libcrypt (crypt_r for bcrypt password hashes in the web config).
+        .systemLibrary(name: "CCrypt"),
         // Layer 2: pure mappings from VICI messages to metric families.
         .target(
             name: "StrongSwanCollectors",
@@ -56,6 +59,7 @@ let package = Package(
                 "PrometheusExposition",
                 "StrongSwanCollectors",
                 "CSystemd",
+                "CCrypt",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -64,6 +68,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Layer 4: command line only.
@@ -106,6 +111,8 @@ let package = Package(
                 "PrometheusExposition",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Tests against a real charon (the lab); they read LAB_* environment variables set by `make test`.

@@ -1,0 +1,4 @@
+#ifndef STRONGSWAN_EXPORTER_CCRYPT_SHIM_H
+#define STRONGSWAN_EXPORTER_CCRYPT_SHIM_H
+#include <crypt.h>
+#endif
