@@ -1,0 +1,140 @@
+import VICI
+
+/// One IKE_SA as charon reports it in a `list-sa` event (or in `ike-updown`/`ike-rekey` events).
+///
+/// Relative times (`established`, `rekey-time`, `reauth-time`) are kept as charon sent them, in seconds;
+/// renderers turn them into absolute timestamps with the poll's clock.
+public struct IKESA: Sendable, Hashable {
+    /// The IKE_SA configuration (connection) name: the key of the section charon sent.
+    public var name: String
+    /// charon's unique IKE_SA id (`uniqueid`), as sent.
+    public var uniqueID: String
+    /// IKE version, `1` or `2`.
+    public var version: String = ""
+    /// IKE_SA state name, e.g. `ESTABLISHED`.
+    public var state: String = ""
+    /// Local IKE endpoint address.
+    public var localHost: String = ""
+    /// Local IKE endpoint port.
+    public var localPort: String = ""
+    /// Local IKE identity.
+    public var localID: String = ""
+    /// Remote IKE endpoint address.
+    public var remoteHost: String = ""
+    /// Remote IKE endpoint port.
+    public var remotePort: String = ""
+    /// Remote IKE identity.
+    public var remoteID: String = ""
+    /// Remote EAP identity, if EAP-authenticated.
+    public var remoteEAPID: String = ""
+    /// Remote XAuth identity, if XAuth-authenticated.
+    public var remoteXAuthID: String = ""
+    /// Whether the local end initiated the IKE_SA.
+    public var initiator: Bool = false
+    /// Local endpoint is behind a NAT.
+    public var natLocal: Bool = false
+    /// Remote endpoint is behind a NAT.
+    public var natRemote: Bool = false
+    /// NAT situation faked as responder.
+    public var natFake: Bool = false
+    /// Any endpoint behind a NAT (also if faked).
+    public var natAny: Bool = false
+    /// IKE encryption algorithm.
+    public var encrAlg: String = ""
+    /// Key size of the encryption algorithm, if applicable.
+    public var encrKeysize: String = ""
+    /// IKE integrity algorithm.
+    public var integAlg: String = ""
+    /// Key size of the integrity algorithm, if applicable.
+    public var integKeysize: String = ""
+    /// IKE pseudo random function.
+    public var prfAlg: String = ""
+    /// IKE Diffie-Hellman group.
+    public var dhGroup: String = ""
+    /// Seconds since the IKE_SA was established, if it is.
+    public var establishedSecondsAgo: Int64?
+    /// Seconds until the IKE_SA gets rekeyed, if scheduled.
+    public var rekeySecondsFromNow: Int64?
+    /// Seconds until the IKE_SA gets re-authenticated, if scheduled.
+    public var reauthSecondsFromNow: Int64?
+    /// Virtual IPs assigned by the remote peer, installed locally.
+    public var localVIPs: [String] = []
+    /// Virtual IPs assigned to the remote peer.
+    public var remoteVIPs: [String] = []
+    /// The CHILD_SAs, in the order charon listed them.
+    public var childSAs: [ChildSA] = []
+
+    /// Creates an IKE_SA with the given name and id; everything else empty.
+    public init(name: String, uniqueID: String) {
+        self.name = name
+        self.uniqueID = uniqueID
+    }
+
+    /// Maps the section charon sent for one IKE_SA (the value of its config-name key). Unknown keys are
+    /// ignored; malformed known values leave the field at its default (a number that isn't one is treated
+    /// as absent) rather than failing the whole SA.
+    public init(name: String, section: VICIMessage) {
+        self.init(name: name, uniqueID: "")
+        for entry in section.entries {
+            switch entry.element {
+            case .value(let bytes):
+                let text = String(decoding: bytes, as: UTF8.self)
+                switch entry.name {
+                case "uniqueid": uniqueID = text
+                case "version": version = text
+                case "state": state = text
+                case "local-host": localHost = text
+                case "local-port": localPort = text
+                case "local-id": localID = text
+                case "remote-host": remoteHost = text
+                case "remote-port": remotePort = text
+                case "remote-id": remoteID = text
+                case "remote-eap-id": remoteEAPID = text
+                case "remote-xauth-id": remoteXAuthID = text
+                case "initiator": initiator = text == "yes"
+                case "nat-local": natLocal = text == "yes"
+                case "nat-remote": natRemote = text == "yes"
+                case "nat-fake": natFake = text == "yes"
+                case "nat-any": natAny = text == "yes"
+                case "encr-alg": encrAlg = text
+                case "encr-keysize": encrKeysize = text
+                case "integ-alg": integAlg = text
+                case "integ-keysize": integKeysize = text
+                case "prf-alg": prfAlg = text
+                case "dh-group": dhGroup = text
+                case "established": establishedSecondsAgo = VICIMessage.parseInt64(bytes)
+                case "rekey-time": rekeySecondsFromNow = VICIMessage.parseInt64(bytes)
+                case "reauth-time": reauthSecondsFromNow = VICIMessage.parseInt64(bytes)
+                default: break
+                }
+            case .list(let items):
+                switch entry.name {
+                case "local-vips": localVIPs = items.map { String(decoding: $0, as: UTF8.self) }
+                case "remote-vips": remoteVIPs = items.map { String(decoding: $0, as: UTF8.self) }
+                default: break
+                }
+            case .section(let children):
+                if entry.name == "child-sas" {
+                    childSAs.reserveCapacity(children.entries.count)
+                    for child in children.entries {
+                        if case .section(let childSection) = child.element {
+                            childSAs.append(ChildSA(key: child.name, section: childSection))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Maps a whole `list-sa` event (or an `ike-updown`/`child-updown` event) message: every top-level
+    /// section is one IKE_SA keyed by its connection name.
+    public static func all(in message: VICIMessage) -> [IKESA] {
+        var result: [IKESA] = []
+        for entry in message.entries {
+            if case .section(let section) = entry.element {
+                result.append(IKESA(name: entry.name, section: section))
+            }
+        }
+        return result
+    }
+}
