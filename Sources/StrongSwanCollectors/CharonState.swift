@@ -1,0 +1,21 @@
+/// Everything the collectors learned from charon, each part from the last poll in which its collector
+/// succeeded (`nil` if it never did or is disabled).
+public struct CharonState: Sendable {
+    /// From `version`.
+    public var version: DaemonVersion?
+    /// From `stats`.
+    public var stats: DaemonStats?
+    /// From `list-sas` (updated by events between polls).
+    public var sas: [IKESA]?
+    /// From `list-conns`.
+    public var conns: [ConnectionConfig]?
+    /// From `get-counters`.
+    public var counters: IKECounters?
+    /// From `get-pools`.
+    public var pools: [AddressPool]?
+    /// From `list-certs`.
+    public var certs: [LoadedCertificate]?
+
+    /// Creates an empty state.
+    public init() {}
+}

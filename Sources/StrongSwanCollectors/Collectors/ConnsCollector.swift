@@ -1,0 +1,47 @@
+import PrometheusExposition
+import VICI
+
+/// `list-conns`: every loaded connection and its CHILD_SA configurations (the tunnels that should exist).
+public enum ConnsCollector: CharonCollector {
+    public static let name = "conns"
+    public static let summary = "loaded connections and their CHILD_SA configs from `list-conns` (connection and tunnel info)"
+
+    public static func collect(from vici: some VICIQuerying) async throws -> [ConnectionConfig] {
+        var conns: [ConnectionConfig] = []
+        _ = try await vici.stream("list-conns", event: "list-conn", VICIMessage()) { event in
+            conns.append(contentsOf: ConnectionConfig.all(in: event))
+        }
+        return conns
+    }
+
+    public static func render(_ model: [ConnectionConfig], context: RenderContext, into metrics: inout MetricSet) {
+        var info = family(
+            "strongswan_connection_info", "A loaded connection (IKE_SA config) and its descriptive labels (always 1).",
+            .gauge,
+            ["conn", "version", "local_addrs", "remote_addrs", "local_auth", "remote_auth", "remote_id",
+             "rekey_time", "reauth_time"])
+        var tunnels = family(
+            "strongswan_tunnel_info",
+            "A configured tunnel (CHILD_SA config) and its labels (always 1). kind is site_to_site (initiates to a concrete peer), responder (remote_addrs %any or ranges: a road-warrior template) or trap (start_action trap: installed on demand).",
+            .gauge,
+            ["conn", "child", "kind", "mode", "start_action", "dpd_action", "close_action", "local_ts", "remote_ts",
+             "remote_addrs"])
+        for conn in model {
+            let remoteAddrs = conn.remoteAddrs.joined(separator: ",")
+            info.add(1, [
+                conn.name, conn.version, conn.localAddrs.joined(separator: ","), remoteAddrs,
+                conn.localAuth.joined(separator: ","), conn.remoteAuth.joined(separator: ","), conn.remoteID,
+                conn.rekeyTime, conn.reauthTime,
+            ])
+            for child in conn.children {
+                tunnels.add(1, [
+                    conn.name, child.name, TunnelKind(connection: conn, child: child).rawValue, child.mode,
+                    child.startAction, child.dpdAction, child.closeAction, child.localTS.joined(separator: ","),
+                    child.remoteTS.joined(separator: ","), remoteAddrs,
+                ])
+            }
+        }
+        metrics.addNonEmpty(info)
+        metrics.addNonEmpty(tunnels)
+    }
+}

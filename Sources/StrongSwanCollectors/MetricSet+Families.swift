@@ -1,0 +1,33 @@
+import PrometheusExposition
+
+extension MetricSet {
+    /// Adds `family` unless it is empty. Families are built from constant names validated by the tests, so
+    /// a name clash is a programming error the tests catch; at run time the clash is counted by
+    /// ``MetricSet`` and the family dropped rather than emitting a duplicate series.
+    mutating func addNonEmpty(_ family: MetricFamily?) {
+        guard let family, !family.isEmpty else { return }
+        add(family)
+    }
+}
+
+/// Creates an empty family from constant parts; `nil` only if the constant parts are invalid, which the
+/// catalogue tests rule out.
+func family(_ name: String, _ help: String, _ type: MetricType, _ labels: [String] = []) -> MetricFamily? {
+    try? MetricFamily(name: name, help: help, type: type, labelNames: labels)
+}
+
+extension Optional where Wrapped == MetricFamily {
+    /// Adds a sample to the family if there is one.
+    mutating func add(_ value: Double, _ labels: [String] = []) {
+        if case .some(var family) = self {
+            self = nil
+            family.add(value, labels)
+            self = .some(family)
+        }
+    }
+
+    /// Adds a sample for an optional number (nothing when `nil`).
+    mutating func add<N: BinaryInteger>(_ value: N?, _ labels: [String] = []) {
+        if let value { add(Double(value), labels) }
+    }
+}
