@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "strongswan_exporter",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "VICI", targets: ["VICI"]),
         .library(name: "PrometheusExposition", targets: ["PrometheusExposition"]),

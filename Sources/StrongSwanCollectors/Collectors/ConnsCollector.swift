@@ -11,6 +11,24 @@ public enum ConnsCollector: CharonCollector {
         _ = try await vici.stream("list-conns", event: "list-conn", VICIMessage()) { event in
             conns.append(contentsOf: ConnectionConfig.all(in: event))
         }
+        var trapQuery = VICIMessage()
+        trapQuery["trap"] = .value("yes")
+        var traps = Set<String>()
+        _ = try await vici.stream("list-pols", event: "list-policy", trapQuery) { event in
+            for (_, policy) in event.sections {
+                if let child = policy.string("child") { traps.insert((policy.string("ike") ?? "") + "\u{0}" + child) }
+            }
+        }
+        if !traps.isEmpty {
+            for index in conns.indices {
+                for childIndex in conns[index].children.indices {
+                    let child = conns[index].children[childIndex].name
+                    if traps.contains(conns[index].name + "\u{0}" + child) || traps.contains("\u{0}" + child) {
+                        conns[index].children[childIndex].trapInstalled = true
+                    }
+                }
+            }
+        }
         return conns
     }
 
@@ -22,10 +40,9 @@ public enum ConnsCollector: CharonCollector {
              "rekey_time", "reauth_time"])
         var tunnels = family(
             "strongswan_tunnel_info",
-            "A configured tunnel (CHILD_SA config) and its labels (always 1). kind is site_to_site (initiates to a concrete peer), responder (remote_addrs %any or ranges: a road-warrior template) or trap (start_action trap: installed on demand).",
+            "A configured tunnel (CHILD_SA config) and its labels (always 1). kind is site_to_site (a concrete peer address), responder (remote_addrs %any or ranges: a road-warrior template) or trap (an installed trap policy: negotiated on demand).",
             .gauge,
-            ["conn", "child", "kind", "mode", "start_action", "dpd_action", "close_action", "local_ts", "remote_ts",
-             "remote_addrs"])
+            ["conn", "child", "kind", "mode", "dpd_action", "close_action", "local_ts", "remote_ts", "remote_addrs"])
         for conn in model {
             let remoteAddrs = conn.remoteAddrs.joined(separator: ",")
             info.add(1, [
@@ -36,7 +53,7 @@ public enum ConnsCollector: CharonCollector {
             for child in conn.children {
                 tunnels.add(1, [
                     conn.name, child.name, TunnelKind(connection: conn, child: child).rawValue, child.mode,
-                    child.startAction, child.dpdAction, child.closeAction, child.localTS.joined(separator: ","),
+                    child.dpdAction, child.closeAction, child.localTS.joined(separator: ","),
                     child.remoteTS.joined(separator: ","), remoteAddrs,
                 ])
             }

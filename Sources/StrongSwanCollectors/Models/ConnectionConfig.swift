@@ -90,6 +90,9 @@ public struct ChildConfig: Sendable, Hashable {
     public var closeAction: String = ""
     /// CHILD_SA rekeying interval in seconds, as sent.
     public var rekeyTime: String = ""
+    /// Whether a trap policy of this config is installed (from `list-pols`; charon 5.9 does not send
+    /// `start_action` in `list-conns`).
+    public var trapInstalled: Bool = false
     /// Configured local traffic selectors (`dynamic` for the IKE address / virtual IP).
     public var localTS: [String] = []
     /// Configured remote traffic selectors.

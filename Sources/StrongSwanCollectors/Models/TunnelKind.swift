@@ -5,12 +5,13 @@ public enum TunnelKind: String, Sendable, Hashable, CaseIterable {
     case siteToSite = "site_to_site"
     /// A responder-only template (remote address `%any` or a range): up only while clients are connected.
     case responder
-    /// A trap policy (`start_action = trap`): installed, and negotiated only when traffic matches.
+    /// A trap policy (`start_action = trap`, seen as an installed trap policy): negotiated only when traffic
+    /// matches.
     case trap
 
     /// Classifies `child` of `connection`.
     public init(connection: ConnectionConfig, child: ChildConfig) {
-        if child.startAction.lowercased().contains("trap") {
+        if child.trapInstalled || child.startAction.lowercased().contains("trap") {
             self = .trap
         } else if connection.isResponderOnly {
             self = .responder

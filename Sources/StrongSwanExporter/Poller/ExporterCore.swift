@@ -1,0 +1,189 @@
+import Logging
+import PrometheusExposition
+import StrongSwanCollectors
+import VICI
+
+/// The exporter's mirrored view of charon and everything it renders: the collected models, collector
+/// statuses, event-driven tunnel history and the exporter's own poll metrics. Each change re-renders the
+/// exposition once and publishes it to the ``SnapshotStore``; scrapes never touch this actor.
+public actor ExporterCore {
+    /// The build's version, for `strongswan_exporter_build_info`.
+    public static let version = "0.1.0"
+
+    let configuration: PollerConfiguration
+    let store: SnapshotStore
+    let logger: Logger
+    let wallClock: @Sendable () -> Double
+
+    private(set) var state = CharonState()
+    private(set) var up = false
+    private(set) var statuses: [String: CollectorStatus] = [:]
+    private(set) var lastPollTimestamp: Double?
+    private(set) var lastPollDuration: Double?
+    private(set) var pollsSucceeded: UInt64 = 0
+    private(set) var pollsFailed: UInt64 = 0
+    private(set) var reconnects: UInt64 = 0
+    private(set) var eventsReceived: [String: UInt64] = [:]
+    private(set) var droppedDuplicates = 0
+    /// Event-driven tunnel history (transitions, rekeys, traffic that survives rekeys).
+    private(set) var ledger = TunnelLedger()
+
+    /// Creates the core. `wallClock` returns unix time in seconds (injectable for tests).
+    public init(configuration: PollerConfiguration, store: SnapshotStore, logger: Logger,
+                wallClock: @escaping @Sendable () -> Double = { UnixTime.now() }) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.wallClock = wallClock
+    }
+
+    /// Records a completed poll that reached charon: the collectors that succeeded replace their models; the
+    /// failed ones keep their previous model and are marked failed.
+    public func pollSucceeded(results: CharonState, statuses: [String: CollectorStatus], duration: Double) {
+        let now = wallClock()
+        for (name, status) in statuses {
+            var status = status
+            if status.success { status.lastSuccess = now } else { status.lastSuccess = self.statuses[name]?.lastSuccess }
+            if !status.success, self.statuses[name]?.success != false {
+                logger.warning("collector failed", metadata: ["collector": "\(name)", "error": "\(status.lastError ?? "")"])
+            } else if status.success, self.statuses[name]?.success == false {
+                logger.info("collector recovered", metadata: ["collector": "\(name)"])
+            }
+            self.statuses[name] = status
+        }
+        if statuses[VersionCollector.name]?.success == true { state.version = results.version }
+        if statuses[StatsCollector.name]?.success == true { state.stats = results.stats }
+        if statuses[SAsCollector.name]?.success == true {
+            state.sas = results.sas
+            ledger.observe(poll: results.sas ?? [], at: now)
+        }
+        if statuses[ConnsCollector.name]?.success == true {
+            state.conns = results.conns
+            ledger.configure(results.conns ?? [])
+        }
+        if statuses[CountersCollector.name]?.success == true { state.counters = results.counters }
+        if statuses[PoolsCollector.name]?.success == true { state.pools = results.pools }
+        if statuses[CertsCollector.name]?.success == true { state.certs = results.certs }
+        if !up { logger.info("charon reachable", metadata: ["version": "\(state.version?.version ?? "?")"]) }
+        up = true
+        pollsSucceeded &+= 1
+        lastPollTimestamp = now
+        lastPollDuration = duration
+        publish()
+    }
+
+    /// Records a poll that could not reach charon (or lost it mid-poll): `strongswan_up` turns 0 and charon's
+    /// series are withheld until it is back; exporter-lifetime counters stay.
+    public func pollFailed(error: String, statuses: [String: CollectorStatus], duration: Double) {
+        if up { logger.error("charon unreachable", metadata: ["error": "\(error)"]) }
+        up = false
+        state = CharonState()
+        ledger.daemonLost(at: wallClock())
+        for (name, status) in statuses {
+            var status = status
+            status.lastSuccess = self.statuses[name]?.lastSuccess
+            self.statuses[name] = status
+        }
+        pollsFailed &+= 1
+        lastPollTimestamp = wallClock()
+        lastPollDuration = duration
+        publish()
+    }
+
+    /// Counts a (re)connection to charon after the first.
+    public func noteReconnect() { reconnects &+= 1 }
+
+    /// Applies one VICI event (ike-updown, child-updown, child-rekey, ike-rekey, ike-update) to the cached
+    /// model at once, logs it, and re-renders. Returns whether an early poll is worthwhile.
+    @discardableResult
+    public func apply(event name: String, message: VICIMessage) -> Bool {
+        eventsReceived[name, default: 0] &+= 1
+        let now = wallClock()
+        let changes = ledger.apply(event: name, message: message, at: now)
+        for change in changes {
+            logger.info("\(change.summary)", metadata: change.metadata.mapValues { .string($0) })
+        }
+        if up, var sas = state.sas {
+            TunnelLedger.patch(&sas, event: name, message: message)
+            state.sas = sas
+        }
+        publish()
+        return true
+    }
+
+    /// The one-line summary systemd shows in `STATUS=`.
+    public func statusLine() -> String {
+        guard up else { return "charon unreachable" }
+        let ikeSAs = state.stats?.ikeSAsTotal.map(String.init) ?? state.sas.map { String($0.count) } ?? "?"
+        let tunnels = ledger.tunnelCounts(sas: state.sas ?? [])
+        let ms = (lastPollDuration ?? 0) * 1000
+        let rounded = Double(Int(ms * 10)) / 10
+        return "charon \(state.version?.version ?? "?") up, \(ikeSAs) IKE_SAs, \(tunnels.up)/\(tunnels.configured) tunnels up, poll \(rounded) ms"
+    }
+
+    /// Renders everything into a new snapshot and publishes it.
+    func publish() {
+        let now = wallClock()
+        var metrics = MetricSet()
+        var upFamily = try? MetricFamily(
+            name: "strongswan_up", help: "1 if the last poll reached charon over VICI, else 0.", type: .gauge)
+        upFamily?.add(up ? 1 : 0)
+        if let upFamily { metrics.add(upFamily) }
+        if up {
+            let context = RenderContext(now: lastPollTimestamp ?? now, perSA: configuration.perSA)
+            CollectorCatalogue.render(state, enabled: configuration.enabledCollectors, context: context, into: &metrics)
+        }
+        ledger.render(into: &metrics)
+        renderSelfMetrics(into: &metrics)
+        droppedDuplicates = metrics.droppedSampleCount
+        var bytes: [UInt8] = []
+        metrics.encode(into: &bytes)
+        store.publish(Snapshot(exposition: bytes, renderedAt: now, sampleCount: metrics.sampleCount))
+    }
+
+    private func renderSelfMetrics(into metrics: inout MetricSet) {
+        func gauge(_ name: String, _ help: String, _ labels: [String] = []) -> MetricFamily? {
+            try? MetricFamily(name: name, help: help, type: .gauge, labelNames: labels)
+        }
+        func counter(_ name: String, _ help: String, _ labels: [String] = []) -> MetricFamily? {
+            try? MetricFamily(name: name, help: help, type: .counter, labelNames: labels)
+        }
+        var build = gauge("strongswan_exporter_build_info", "The exporter's version (always 1).", ["version"])
+        build?.add(1, [ExporterCore.version])
+        var success = gauge(
+            "strongswan_exporter_collector_success", "1 if the collector succeeded in the latest poll.", ["collector"])
+        var duration = gauge(
+            "strongswan_exporter_collector_duration_seconds", "How long the collector took in the latest poll.",
+            ["collector"])
+        var lastSuccess = gauge(
+            "strongswan_exporter_collector_last_success_timestamp_seconds",
+            "Unix time of the collector's latest success: the age of the data it contributes.", ["collector"])
+        for name in CollectorCatalogue.names where configuration.enabledCollectors.contains(name) {
+            let status = statuses[name]
+            success?.add(status?.success == true && up ? 1 : 0, [name])
+            if let status {
+                duration?.add(status.durationSeconds, [name])
+                if let last = status.lastSuccess { lastSuccess?.add(last, [name]) }
+            }
+        }
+        var lastPoll = gauge("strongswan_exporter_last_poll_timestamp_seconds", "Unix time at which the latest poll ended.")
+        if let lastPollTimestamp { lastPoll?.add(lastPollTimestamp) }
+        var pollDuration = gauge("strongswan_exporter_poll_duration_seconds", "Wall time of the latest poll.")
+        if let lastPollDuration { pollDuration?.add(lastPollDuration) }
+        var polls = counter("strongswan_exporter_polls_total", "Polls by result.", ["result"])
+        polls?.add(Double(pollsSucceeded), ["success"])
+        polls?.add(Double(pollsFailed), ["failure"])
+        var reconnectFamily = counter(
+            "strongswan_exporter_vici_reconnects_total", "Connections to charon's VICI socket after the first.")
+        reconnectFamily?.add(Double(reconnects))
+        var events = counter("strongswan_exporter_events_total", "VICI events received, by event name.", ["event"])
+        for name in TunnelLedger.eventNames { events?.add(Double(eventsReceived[name] ?? 0), [name]) }
+        var dropped = gauge(
+            "strongswan_exporter_duplicate_series_dropped",
+            "Series dropped from the latest rendering because an identical series was already present (should be 0).")
+        dropped?.add(Double(droppedDuplicates))
+        for family in [build, success, duration, lastSuccess, lastPoll, pollDuration, polls, reconnectFamily, events, dropped] {
+            if let family, !family.isEmpty { metrics.add(family) }
+        }
+    }
+}
