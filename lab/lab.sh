@@ -1,0 +1,661 @@
+#!/usr/bin/env bash
+# strongSwan lab: two real charon daemons ("gw" and "peer") in their own
+# network namespaces, joined by a veth pair, with real IKEv2 tunnels between
+# them (userspace ESP via kernel-libipsec). See lab/README.md.
+#
+#   lab.sh install | up [N] [--rw M] | env | status | down | clean
+#   lab.sh traffic I BYTES [COUNT] | traffic-all [BYTES]
+#   lab.sh terminate I | initiate I | rekey I [--ike] | churn [ROUNDS]
+#   lab.sh stop|start|restart gw|peer | swanctl ARGS... | logs gw|peer
+#
+# All state lives under $LAB_DIR (default /tmp/strongswan-lab). Traffic only
+# ever flows between the lab's two namespaces.
+set -euo pipefail
+
+LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_DIR=${LAB_DIR:-/tmp/strongswan-lab}
+LAB_NAME=${LAB_NAME:-sslab}               # prefix of the namespace names
+GW_NS=$LAB_NAME-gw
+PEER_NS=$LAB_NAME-peer
+CHARON=${LAB_CHARON:-/usr/lib/ipsec/charon}
+PY=${LAB_PYTHON:-python3}
+DPD_DELAY=${LAB_DPD_DELAY:-10}            # seconds; how fast a restart is noticed
+TRAFFIC_PORT=${LAB_TRAFFIC_PORT:-9999}
+
+# Topology (gen_config.py holds the same constants).
+GW_IKE=192.168.77.1
+PEER_IKE=192.168.77.2
+DEAD_IKE=192.168.77.254
+IKE_PREFIX=24
+VETH=lab0
+RW_POOL=10.3.0.0/24
+
+DEFAULT_TUNNELS=4
+DEFAULT_RW=3
+
+# --- helpers ---------------------------------------------------------------
+
+say() { printf 'lab: %s\n' "$*"; }
+die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+require_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (network namespaces)"; }
+
+require_tools() {
+    local t missing=()
+    for t in ip unshare swanctl pki openssl "$PY"; do
+        command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+    done
+    [[ -x $CHARON ]] || missing+=("$CHARON")
+    ((${#missing[@]} == 0)) || die "missing: ${missing[*]} (run: $0 install)"
+    "$PY" -c 'import vici' 2>/dev/null || die "python module vici missing (run: $0 install)"
+}
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+role_dir() { printf '%s/%s' "$LAB_DIR" "$1"; }
+role_ns() { case $1 in gw) echo "$GW_NS" ;; peer) echo "$PEER_NS" ;; *) die "role must be gw or peer, not '$1'" ;; esac; }
+role_uri() { printf 'unix://%s/charon.vici' "$(role_dir "$1")"; }
+
+# swanctl against one daemon: sw ROLE COMMAND [OPTIONS...]
+sw() {
+    local role=$1
+    shift
+    STRONGSWAN_CONF=$LAB_DIR/tools.conf SWANCTL_DIR=$(role_dir "$role")/swanctl \
+        swanctl "$@" --uri "$(role_uri "$role")"
+}
+
+labtool() { "$PY" "$LAB_SRC/labtool.py" "$@"; }
+
+ns_exists() { [[ -e /run/netns/$1 ]]; }
+
+# State written by `up`: LAB_TUNNELS, LAB_RW (and the env file).
+load_state() {
+    [[ -f $LAB_DIR/state ]] || die "lab is not up (no $LAB_DIR/state); run: $0 up"
+    # shellcheck disable=SC1091
+    source "$LAB_DIR/state"
+}
+
+# Index -> names and traffic-selector addresses (10.1.hi.lo / 10.2.hi.lo).
+site_name() { printf 'site-%04d' "$1"; }
+child_name() { printf 'net-%04d' "$1"; }
+ts_addr() { printf '%s.%d.%d' "$1" $((($2 - 1) / 250)) $((($2 - 1) % 250 + 1)); }
+
+check_index() {
+    is_uint "${1:-}" || die "tunnel index required (1..$LAB_TUNNELS)"
+    (($1 >= 1 && $1 <= LAB_TUNNELS)) || die "tunnel index $1 out of range 1..$LAB_TUNNELS"
+}
+
+# --- daemons -----------------------------------------------------------------
+
+# Pid of the charon running in ROLE's namespace (empty if none).
+charon_pid() {
+    local ns pid
+    ns=$(role_ns "$1")
+    ns_exists "$ns" || return 0
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do
+        if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == charon ]]; then
+            echo "$pid"
+            return 0
+        fi
+    done
+}
+
+start_daemon() {
+    local role=$1 dir ns
+    dir=$(role_dir "$role")
+    ns=$(role_ns "$role")
+    [[ -z $(charon_pid "$role") ]] || die "$role charon already running"
+    rm -f "$dir/charon.vici"
+    # Private mount namespace with its own /run, so each charon has its own
+    # pid file; the VICI socket lives in $dir, reachable from the root namespace.
+    setsid ip netns exec "$ns" unshare --mount --propagation private \
+        sh -c 'mount -t tmpfs -o size=8m,mode=0755 lab-run /run && exec "$@"' lab-charon \
+        env STRONGSWAN_CONF="$dir/strongswan.conf" "$CHARON" \
+        >>"$dir/charon.out" 2>&1 </dev/null &
+    echo $! >"$dir/charon.pid"
+}
+
+wait_daemon() {
+    local role=$1 dir i
+    dir=$(role_dir "$role")
+    for ((i = 0; i < 200; i++)); do
+        if [[ -S $dir/charon.vici ]] && sw "$role" --stats >/dev/null 2>&1; then
+            charon_pid "$role" >"$dir/charon.pid"
+            return 0
+        fi
+        if ((i > 5)) && [[ -z $(charon_pid "$role") ]]; then
+            tail -n 20 "$dir/charon.out" "$dir/charon.log" >&2 2>/dev/null || true
+            die "$role charon exited during startup (logs: $dir/charon.log, $dir/charon.out)"
+        fi
+        sleep 0.1
+    done
+    die "$role charon did not open $dir/charon.vici within 20s (log: $dir/charon.log)"
+}
+
+# Stop one daemon: SIGTERM, then SIGKILL after 10s.
+stop_daemon() {
+    local role=$1 pid i
+    pid=$(charon_pid "$role")
+    if [[ -z $pid ]]; then
+        say "$role charon is not running"
+        return 0
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        [[ -d /proc/$pid ]] || break
+        sleep 0.1
+    done
+    if [[ -d /proc/$pid ]]; then
+        say "$role charon (pid $pid) ignored SIGTERM, killing"
+        kill -KILL "$pid" 2>/dev/null || true
+        sleep 0.2
+    fi
+    rm -f "$(role_dir "$role")/charon.vici" "$(role_dir "$role")/charon.pid"
+    say "stopped $role charon (pid $pid)"
+}
+
+# Load a daemon's swanctl config (full unless a file is given); output to a log.
+load_config() {
+    local role=$1 file=${2:-} dir
+    dir=$(role_dir "$role")
+    file=${file:-$dir/swanctl/swanctl.conf}
+    if ! sw "$role" --load-all --file "$file" >"$dir/swanctl-load.log" 2>&1; then
+        tail -n 20 "$dir/swanctl-load.log" >&2
+        die "swanctl --load-all failed on $role (see $dir/swanctl-load.log)"
+    fi
+}
+
+wait_up() {
+    local what=$1 sites=$2 rw=$3 timeout=$4
+    labtool wait "$(role_uri gw)" --sites "$sites" --rw "$rw" --timeout "$timeout" --what "$what" ||
+        die "$what did not come up within ${timeout}s; see $LAB_DIR/gw/charon.log and $LAB_DIR/peer/charon.log (lab left running for inspection; '$0 down' cleans up)"
+}
+
+# --- certificates --------------------------------------------------------------
+
+tools_conf() {
+    cat >"$LAB_DIR/tools.conf" <<'EOF'
+# generated by lab.sh: plugins for swanctl and pki (silences probing of absent plugins)
+swanctl {
+    load = random openssl pem pkcs1 pkcs8 x509 pubkey
+}
+pki {
+    load = random openssl pem pkcs1 pkcs8 x509 pubkey
+}
+EOF
+}
+
+pki_() { STRONGSWAN_CONF=$LAB_DIR/tools.conf pki "$@"; }
+
+CA_DN="C=CH, O=strongswan-lab, CN=strongswan-lab Root CA"
+
+# gen_key FILE TYPE SIZE (only if missing)
+gen_key() { [[ -s $1 ]] || pki_ --gen --type "$2" --size "$3" --outform pem >"$1"; }
+
+# issue CERT KEY DN SAN LIFETIME_DAYS [extra pki args]
+issue() {
+    local cert=$1 key=$2 dn=$3 san=$4 days=$5
+    shift 5
+    [[ -s $cert ]] && return 0
+    pki_ --issue --cacert "$LAB_DIR/pki/ca.pem" --cakey "$LAB_DIR/pki/ca.key" \
+        --type priv --in "$key" --dn "$dn" --san "$san" --lifetime "$days" \
+        --outform pem "$@" >"$cert.tmp"
+    mv "$cert.tmp" "$cert"
+}
+
+# CA, gw, a soon-expiring cert and one client cert per road warrior. Kept
+# across runs in $LAB_DIR/pki (regenerated by `clean`).
+ensure_pki() {
+    local m=$1 p=$LAB_DIR/pki k name
+    mkdir -p "$p"
+    if [[ ! -s $p/ca.pem ]]; then
+        gen_key "$p/ca.key" rsa 3072
+        pki_ --self --ca --lifetime 3650 --in "$p/ca.key" --type priv --dn "$CA_DN" \
+            --outform pem >"$p/ca.pem.tmp"
+        mv "$p/ca.pem.tmp" "$p/ca.pem"
+    fi
+    gen_key "$p/gw.key" rsa 2048
+    issue "$p/gw.pem" "$p/gw.key" "C=CH, O=strongswan-lab, CN=gw.lab.test" gw.lab.test 365 \
+        --flag serverAuth --flag ikeIntermediate
+    gen_key "$p/expiring.key" ecdsa 256
+    issue "$p/expiring.pem" "$p/expiring.key" "C=CH, O=strongswan-lab, CN=expiring.lab.test" \
+        expiring.lab.test 20
+    for ((k = 1; k <= m; k++)); do
+        name=$(printf 'rw-%03d' "$k")
+        gen_key "$p/$name.key" ecdsa 256
+        issue "$p/$name.pem" "$p/$name.key" "C=CH, O=strongswan-lab, CN=$name.lab.test" \
+            "$name.lab.test" 365 --flag clientAuth
+    done
+}
+
+# Put credentials into each daemon's swanctl directories; record gw's certs.
+install_creds() {
+    local m=$1 p=$LAB_DIR/pki g=$LAB_DIR/gw/swanctl q=$LAB_DIR/peer/swanctl k name
+    rm -rf "$g"/{x509,x509ca,private} "$q"/{x509,x509ca,private}
+    mkdir -p "$g"/{x509,x509ca,private} "$q"/{x509,x509ca,private}
+    cp "$p/ca.pem" "$g/x509ca/ca.pem"
+    cp "$p/ca.pem" "$q/x509ca/ca.pem"
+    cp "$p/gw.pem" "$p/expiring.pem" "$g/x509/"
+    cp "$p/gw.key" "$g/private/gw.pem"
+    for ((k = 1; k <= m; k++)); do
+        name=$(printf 'rw-%03d' "$k")
+        cp "$p/$name.pem" "$q/x509/$name.pem"
+        cp "$p/$name.key" "$q/private/$name.pem"
+    done
+    chmod 700 "$g/private" "$q/private"
+
+    # certs.tsv: what gw's list-certs returns (CA, gw, expiring), plus nothing else.
+    {
+        printf '# role\tfile\tsubject\tserial\tnot_before\tnot_after\tnot_after_unix\n'
+        local role f subj serial nb na
+        for role in ca gw expiring; do
+            f=$p/$role.pem
+            subj=$(openssl x509 -in "$f" -noout -subject -nameopt sep_comma_plus_space,sname | sed 's/^subject=//')
+            serial=$(openssl x509 -in "$f" -noout -serial | sed 's/^serial=//' | tr 'A-F' 'a-f')
+            nb=$(openssl x509 -in "$f" -noout -startdate | sed 's/^notBefore=//')
+            na=$(openssl x509 -in "$f" -noout -enddate | sed 's/^notAfter=//')
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$role" "$f" "$subj" "$serial" \
+                "$(date -u -d "$nb" +%Y-%m-%dT%H:%M:%SZ)" "$(date -u -d "$na" +%Y-%m-%dT%H:%M:%SZ)" \
+                "$(date -u -d "$na" +%s)"
+        done
+    } >"$LAB_DIR/certs.tsv"
+}
+
+# --- network namespaces --------------------------------------------------------
+
+setup_netns() {
+    local ns
+    ip netns add "$GW_NS"
+    ip netns add "$PEER_NS"
+    ip link add "$VETH" netns "$GW_NS" type veth peer name "$VETH" netns "$PEER_NS"
+    ip -n "$GW_NS" address add "$GW_IKE/$IKE_PREFIX" dev "$VETH"
+    ip -n "$PEER_NS" address add "$PEER_IKE/$IKE_PREFIX" dev "$VETH"
+    for ns in "$GW_NS" "$PEER_NS"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+            net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 \
+            net.ipv4.conf.default.rp_filter=0
+        ip -n "$ns" link set lo up
+        ip -n "$ns" link set "$VETH" up
+    done
+    # the traffic-selector /32s on lo (one per tunnel and side)
+    ip -n "$GW_NS" -batch "$LAB_DIR/gw/addrs.batch"
+    ip -n "$PEER_NS" -batch "$LAB_DIR/peer/addrs.batch"
+}
+
+write_env() {
+    local n=$1 m=$2
+    printf 'LAB_TUNNELS=%d\nLAB_RW=%d\n' "$n" "$m" >"$LAB_DIR/state"
+    cat >"$LAB_DIR/env" <<EOF
+export LAB_DIR=$LAB_DIR
+export LAB_SCRIPT=$LAB_SRC/lab.sh
+export LAB_VICI_DUMP=$LAB_SRC/vici_dump.py
+export LAB_GW_VICI=$(role_uri gw)
+export LAB_PEER_VICI=$(role_uri peer)
+export LAB_TUNNELS=$n
+export LAB_RW=$m
+export LAB_GW_NS=$GW_NS
+export LAB_PEER_NS=$PEER_NS
+export LAB_GW_IKE_ADDR=$GW_IKE
+export LAB_PEER_IKE_ADDR=$PEER_IKE
+export LAB_DEAD_IKE_ADDR=$DEAD_IKE
+export LAB_RW_POOL=$RW_POOL
+export LAB_RW_POOL_NAME=rw-pool
+export LAB_CERTS=$LAB_DIR/certs.tsv
+export LAB_TUNNELS_TSV=$LAB_DIR/tunnels.tsv
+export LAB_GW_LOG=$LAB_DIR/gw/charon.log
+export LAB_PEER_LOG=$LAB_DIR/peer/charon.log
+EOF
+}
+
+# --- subcommands -----------------------------------------------------------------
+
+cmd_install() {
+    require_root
+    export DEBIAN_FRONTEND=noninteractive
+    local pkgs=(strongswan-charon strongswan-swanctl libcharon-extra-plugins strongswan-pki
+        iproute2 util-linux mount openssl python3 python3-pip procps)
+    local missing=() p
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        say "installing ${missing[*]}"
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    if ! "$PY" -c 'import vici' 2>/dev/null; then
+        say "installing python package vici"
+        "$PY" -m pip install -q vici 2>/dev/null ||
+            "$PY" -m pip install -q --break-system-packages vici
+    fi
+    "$PY" -c 'import vici' || die "python module vici still missing"
+    say "install: ok ($("$CHARON" --version 2>/dev/null | head -n1 || echo charon))"
+}
+
+cmd_up() {
+    local n=$DEFAULT_TUNNELS m=$DEFAULT_RW timeout=""
+    while (($#)); do
+        case $1 in
+        --rw) m=${2:-}; shift 2 || die "--rw needs a number" ;;
+        --rw=*) m=${1#--rw=}; shift ;;
+        --timeout) timeout=${2:-}; shift 2 || die "--timeout needs seconds" ;;
+        -*) die "up: unknown option $1" ;;
+        *) n=$1; shift ;;
+        esac
+    done
+    is_uint "$n" || die "up: N must be a number, not '$n'"
+    is_uint "$m" || die "up: --rw M must be a number, not '$m'"
+    ((m <= 254)) || die "up: at most 254 road warriors (size of rw-pool)"
+    timeout=${timeout:-$((60 + n / 5 + m))}
+    is_uint "$timeout" || die "up: --timeout must be seconds"
+    require_root
+    require_tools
+    [[ $LAB_DIR == /* && $LAB_DIR != / && $LAB_DIR != /run* ]] ||
+        die "LAB_DIR must be an absolute path outside /run (is '$LAB_DIR')"
+    ((${#LAB_DIR} < 80)) || die "LAB_DIR too long for a unix socket path"
+
+    local t0
+    t0=$(now)
+    cmd_down --quiet
+    mkdir -p "$LAB_DIR/gw" "$LAB_DIR/peer"
+    : >"$LAB_DIR/gw/charon.log"
+    : >"$LAB_DIR/peer/charon.log"
+    : >"$LAB_DIR/gw/charon.out"
+    : >"$LAB_DIR/peer/charon.out"
+    tools_conf
+    say "certificates (cached in $LAB_DIR/pki)"
+    ensure_pki "$m"
+    "$PY" "$LAB_SRC/gen_config.py" --lab-dir "$LAB_DIR" --tunnels "$n" --rw "$m" --dpd "$DPD_DELAY"
+    install_creds "$m"
+    say "namespaces $GW_NS ($GW_IKE) and $PEER_NS ($PEER_IKE)"
+    setup_netns
+    write_env "$n" "$m"
+    start_daemon peer
+    start_daemon gw
+    wait_daemon peer
+    wait_daemon gw
+    say "charon gw pid $(charon_pid gw), peer pid $(charon_pid peer)"
+
+    # peer's responders first, then gw (its sites initiate on load), then
+    # peer's road-warrior clients (they initiate on load).
+    load_config peer "$LAB_DIR/peer/swanctl/sites-only.conf"
+    load_config gw
+    say "waiting for $n site tunnels (timeout ${timeout}s)"
+    wait_up "site tunnels" "$n" 0 "$timeout"
+    load_config peer
+    say "waiting for $m road warriors"
+    wait_up "road warriors" "$n" "$m" "$timeout"
+    say "up: $n site tunnels, $m road warriors in $(since "$t0")s"
+    say "env: source $LAB_DIR/env  (or: eval \"\$($0 env)\")"
+}
+
+cmd_down() {
+    local quiet=0 role ns pid pids=() i
+    [[ ${1:-} == --quiet ]] && quiet=1
+    require_root
+    # every process in our namespaces is ours (charon, helpers)
+    for ns in "$GW_NS" "$PEER_NS"; do
+        ns_exists "$ns" && pids+=($(ip netns pids "$ns" 2>/dev/null))
+    done
+    # a charon whose namespace is already gone: from its pid file, if it is ours
+    for role in gw peer; do
+        pid=$(cat "$LAB_DIR/$role/charon.pid" 2>/dev/null || true)
+        if [[ -n $pid && -r /proc/$pid/environ ]] &&
+            tr '\0' '\n' <"/proc/$pid/environ" | grep -qx "STRONGSWAN_CONF=$LAB_DIR/$role/strongswan.conf"; then
+            pids+=("$pid")
+        fi
+    done
+    if ((${#pids[@]})); then
+        kill -TERM "${pids[@]}" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+            local alive=0
+            for pid in "${pids[@]}"; do [[ -d /proc/$pid ]] && alive=1; done
+            ((alive)) || break
+            sleep 0.1
+        done
+        kill -KILL "${pids[@]}" 2>/dev/null || true
+    fi
+    for ns in "$GW_NS" "$PEER_NS"; do
+        ns_exists "$ns" && ip netns delete "$ns"
+    done
+    rm -f "$LAB_DIR"/{gw,peer}/charon.{vici,pid} "$LAB_DIR/state" "$LAB_DIR/env"
+    ((quiet)) || say "down: ${#pids[@]} process(es) stopped, namespaces removed"
+}
+
+cmd_clean() {
+    cmd_down
+    [[ -n $LAB_DIR && $LAB_DIR == /* && $LAB_DIR != / ]] || die "refusing to remove '$LAB_DIR'"
+    rm -rf "$LAB_DIR"
+    say "removed $LAB_DIR"
+}
+
+cmd_env() {
+    [[ -f $LAB_DIR/env ]] || die "lab is not up (no $LAB_DIR/env); run: $0 up"
+    cat "$LAB_DIR/env"
+}
+
+cmd_status() {
+    local role pid rc=0 c
+    load_state
+    for role in gw peer; do
+        pid=$(charon_pid "$role")
+        if [[ -z $pid ]]; then
+            printf '%-5s not running\n' "$role:"
+            rc=1
+            continue
+        fi
+        if ! c=$(labtool counts "$(role_uri "$role")" 2>&1); then
+            printf '%-5s running (pid %s), VICI not answering: %s\n' "$role:" "$pid" "$c"
+            rc=1
+            continue
+        fi
+        "$PY" - "$role" "$pid" "$c" "$LAB_TUNNELS" "$LAB_RW" <<'EOF'
+import json, sys
+role, pid, c, n, m = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5]
+print("%-5s running (pid %s): IKE_SAs %d (%d established), CHILD_SAs %d (%d installed), "
+      "sites up %d/%s, rw up %d/%s%s" % (role + ":", pid, c["ike_sas"], c["ike_established"],
+      c["child_sas"], c["child_installed"], c["sites_up"], n, c["rw_up"], m,
+      ", leases online %d" % c["leases_online"] if role == "gw" else ""))
+EOF
+    done
+    return "$rc"
+}
+
+cmd_traffic() {
+    load_state
+    local i=${1:-} bytes=${2:-} count=${3:-}
+    check_index "$i"
+    is_uint "$bytes" || die "usage: traffic I BYTES [COUNT]"
+    count=${count:-$(((bytes + 1371) / 1372))}
+    ((count >= 1)) || count=1
+    is_uint "$count" || die "COUNT must be a number"
+    echo "tunnel $i: $(site_name "$i")/$(child_name "$i") on gw"
+    labtool traffic --gw-ns "$GW_NS" --peer-ns "$PEER_NS" --port "$TRAFFIC_PORT" \
+        --bytes "$bytes" --count "$count" "$(ts_addr 10.1 "$i")" "$(ts_addr 10.2 "$i")"
+}
+
+cmd_traffic_all() {
+    load_state
+    local bytes=${1:-100}
+    is_uint "$bytes" && ((bytes <= 1372)) || die "usage: traffic-all [BYTES<=1372]"
+    labtool traffic-all --gw-ns "$GW_NS" --peer-ns "$PEER_NS" --port "$TRAFFIC_PORT" \
+        --bytes "$bytes" "$LAB_DIR/tunnels.tsv"
+}
+
+# Is tunnel I's child INSTALLED on gw?
+tunnel_up() {
+    sw gw --list-sas --ike "$(site_name "$1")" --raw 2>/dev/null |
+        grep -q "name=$(child_name "$1") .*state=INSTALLED"
+}
+
+# Run a swanctl action quietly; show its output only on failure.
+sw_quiet() {
+    local out
+    if ! out=$(sw gw "$@" 2>&1); then
+        printf '%s\n' "$out" >&2
+        return 1
+    fi
+}
+
+do_terminate() {
+    if ! tunnel_up "$1" && ! sw gw --list-sas --ike "$(site_name "$1")" --raw 2>/dev/null | grep -q .; then
+        echo "terminate $(site_name "$1"): not up"
+        return 0
+    fi
+    sw_quiet --terminate --ike "$(site_name "$1")" --timeout 15 || die "terminate $(site_name "$1") failed"
+    echo "terminate $(site_name "$1"): done"
+}
+
+do_initiate() {
+    if tunnel_up "$1"; then
+        echo "initiate $(site_name "$1"): already up"
+        return 0
+    fi
+    sw_quiet --initiate --ike "$(site_name "$1")" --child "$(child_name "$1")" --timeout 30 ||
+        die "initiate $(site_name "$1") failed"
+    echo "initiate $(site_name "$1"): up"
+}
+
+do_rekey() {
+    local what=${2:-child}
+    tunnel_up "$1" || die "rekey $(site_name "$1"): tunnel is not up"
+    if [[ $what == ike ]]; then
+        sw_quiet --rekey --ike "$(site_name "$1")" || die "rekey of $(site_name "$1") failed"
+        echo "rekey $(site_name "$1") (IKE_SA): requested"
+    else
+        sw_quiet --rekey --child "$(child_name "$1")" || die "rekey of $(child_name "$1") failed"
+        echo "rekey $(site_name "$1")/$(child_name "$1") (CHILD_SA): requested"
+    fi
+}
+
+cmd_churn() {
+    load_state
+    local rounds=10 restore=1 seed="" r i action
+    while (($#)); do
+        case $1 in
+        --no-restore) restore=0; shift ;;
+        --seed) seed=${2:-}; shift 2 || die "--seed needs a number" ;;
+        *) rounds=$1; shift ;;
+        esac
+    done
+    is_uint "$rounds" || die "usage: churn [ROUNDS] [--seed S] [--no-restore]"
+    ((LAB_TUNNELS > 0)) || die "no site tunnels to churn"
+    [[ -n $seed ]] && RANDOM=$seed
+    local -A downed=()
+    for ((r = 1; r <= rounds; r++)); do
+        i=$((RANDOM % LAB_TUNNELS + 1))
+        if ! tunnel_up "$i"; then
+            action=initiate
+        else
+            case $((RANDOM % 4)) in
+            0 | 1) action=terminate ;;
+            2) action=rekey ;;
+            3) action=rekey-ike ;;
+            esac
+        fi
+        printf 'churn %d/%d: ' "$r" "$rounds"
+        case $action in
+        initiate) do_initiate "$i"; unset "downed[$i]" ;;
+        terminate) do_terminate "$i"; downed[$i]=1 ;;
+        rekey) do_rekey "$i" child ;;
+        rekey-ike) do_rekey "$i" ike ;;
+        esac
+    done
+    if ((restore)) && ((${#downed[@]})); then
+        for i in "${!downed[@]}"; do
+            printf 'churn restore: '
+            do_initiate "$i"
+        done
+    fi
+}
+
+cmd_start() {
+    local role=${1:-} t0
+    [[ $role == gw || $role == peer ]] || die "usage: start gw|peer"
+    load_state
+    ns_exists "$(role_ns "$role")" || die "namespace $(role_ns "$role") missing; run: $0 up"
+    t0=$(now)
+    start_daemon "$role"
+    wait_daemon "$role"
+    load_config "$role"
+    say "started $role charon (pid $(charon_pid "$role")), config loaded; waiting for tunnels"
+    wait_up "tunnels after start of $role" "$LAB_TUNNELS" "$LAB_RW" $((60 + LAB_TUNNELS / 5 + LAB_RW + 3 * DPD_DELAY))
+    say "start $role: all tunnels back in $(since "$t0")s"
+}
+
+cmd_stop() {
+    local role=${1:-}
+    [[ $role == gw || $role == peer ]] || die "usage: stop gw|peer"
+    load_state
+    stop_daemon "$role"
+}
+
+cmd_logs() {
+    local role=${1:-gw}
+    role_ns "$role" >/dev/null
+    tail -n "${2:-50}" "$(role_dir "$role")/charon.log"
+}
+
+usage() {
+    cat <<EOF
+usage: $0 COMMAND [ARGS]
+
+  install                    apt/pip install what the lab needs (idempotent)
+  up [N] [--rw M] [--timeout S]
+                             (re)start the lab: N site tunnels (default $DEFAULT_TUNNELS),
+                             M road warriors (default $DEFAULT_RW, max 254); waits until up
+  down                       stop daemons, delete namespaces (idempotent)
+  clean                      down, then remove \$LAB_DIR (incl. cached certificates)
+  env                        print export lines (also in \$LAB_DIR/env)
+  status                     daemons and SA counts
+  traffic I BYTES [COUNT]    COUNT UDP datagrams, BYTES payload in total, through tunnel I
+  traffic-all [BYTES]        one datagram (default 100 bytes) through every tunnel
+  terminate I | initiate I   take tunnel I (site-000I on gw) down / up
+  rekey I [--ike]            rekey tunnel I's CHILD_SA (or its IKE_SA)
+  churn [ROUNDS] [--seed S] [--no-restore]
+                             random terminate/initiate/rekey; restores downed tunnels
+  stop gw|peer | start gw|peer | restart gw|peer
+  swanctl ARGS...            swanctl against gw's socket (e.g. $0 swanctl --list-sas)
+  logs [gw|peer] [LINES]     tail a charon log
+
+LAB_DIR=$LAB_DIR  LAB_NAME=$LAB_NAME (namespaces $GW_NS, $PEER_NS)
+EOF
+}
+
+main() {
+    local cmd=${1:-help}
+    (($#)) && shift
+    case $cmd in
+    install) cmd_install "$@" ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    clean) cmd_clean ;;
+    env) cmd_env ;;
+    status) cmd_status ;;
+    traffic) cmd_traffic "$@" ;;
+    traffic-all) cmd_traffic_all "$@" ;;
+    terminate) load_state; check_index "${1:-}"; do_terminate "$1" ;;
+    initiate) load_state; check_index "${1:-}"; do_initiate "$1" ;;
+    rekey)
+        load_state
+        check_index "${1:-}"
+        if [[ ${2:-} == --ike ]]; then do_rekey "$1" ike; else do_rekey "$1" child; fi
+        ;;
+    churn) cmd_churn "$@" ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    restart)
+        [[ ${1:-} == gw || ${1:-} == peer ]] || die "usage: restart gw|peer"
+        cmd_stop "$1"
+        cmd_start "$1"
+        ;;
+    swanctl) sw gw "$@" ;;
+    logs) cmd_logs "$@" ;;
+    help | -h | --help) usage ;;
+    *) usage >&2; exit 2 ;;
+    esac
+}
+
+main "$@"
