@@ -26,6 +26,15 @@ public final class PollTrigger: Sendable {
         waiter?.resume()
     }
 
+    /// Returns at `deadline`, at the first ``fire()`` (but not before `notBefore`), or when the task is
+    /// cancelled.
+    public func wait<C: Clock>(until deadline: C.Instant, clock: C, notBefore: C.Instant) async {
+        await wait(until: deadline, clock: clock)
+        if clock.now < notBefore, !Task.isCancelled {
+            try? await clock.sleep(until: notBefore, tolerance: nil)
+        }
+    }
+
     /// Returns at `deadline`, at the first ``fire()``, or when the task is cancelled.
     public func wait<C: Clock>(until deadline: C.Instant, clock: C) async {
         if state.withLock({ state in
