@@ -1,0 +1,88 @@
+# strongswan_exporter — build, test, lab, demo, install.
+#
+#   make test     everything CI runs: installs Debian packages (apt-get, as root), builds, starts the real
+#                 strongSwan lab, runs `swift test` (unit + real-daemon tests), tears the lab down
+#   make demo     installs what is needed, starts the lab with a few tunnels, runs the exporter against it
+#                 and shows a scrape
+#   make install  installs the release binary, systemd units, defaults file, dashboards and alert rules
+
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+DESTDIR ?=
+SWIFT ?= swift
+LAB := lab/lab.sh
+LAB_TUNNELS ?= 50
+LAB_RW ?= 10
+DEMO_PORT ?= 9814
+
+.PHONY: all build release deps test unit-test lab-up lab-down demo install clean
+
+all: build
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --product strongswan_exporter
+
+# Debian packages the build, the tests and the lab need (idempotent; quiet when already installed).
+deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  pkgs="strongswan-charon strongswan-swanctl libcharon-extra-plugins strongswan-pki prometheus libsystemd-dev pkg-config libcrypt-dev iproute2 openssl gzip python3-pip"; \
+	  missing=""; for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  fi; \
+	fi
+	@python3 -c 'import vici' 2>/dev/null || python3 -m pip install -q vici 2>/dev/null || python3 -m pip install -q --break-system-packages vici
+
+unit-test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --skip LabTests
+
+# The full suite: unit tests plus tests against a real charon. The lab is torn down whatever happens.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) build --product strongswan_exporter
+	@set -euo pipefail; \
+	  trap '$(LAB) down >/dev/null 2>&1 || true' EXIT; \
+	  if [ "$$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1; then \
+	    $(LAB) up $(LAB_TUNNELS) --rw $(LAB_RW); \
+	    set -a; source "$${LAB_DIR:-/tmp/strongswan-lab}/env"; set +a; \
+	    export LAB_SCRIPT="$$PWD/$(LAB)" EXPORTER_BINARY="$$($(SWIFT) build --show-bin-path)/strongswan_exporter"; \
+	  else \
+	    echo "NOTE: not root or no network namespaces: the real-daemon tests (LabTests) will skip."; \
+	  fi; \
+	  $(SWIFT) test --skip-build
+
+lab-up: deps
+	$(LAB) up $(LAB_TUNNELS) --rw $(LAB_RW)
+
+lab-down:
+	$(LAB) down
+
+demo: deps
+	$(LAB) up 4 --rw 3
+	$(SWIFT) build --product strongswan_exporter
+	@set -euo pipefail; source "$${LAB_DIR:-/tmp/strongswan-lab}/env"; \
+	  bin="$$($(SWIFT) build --show-bin-path)/strongswan_exporter"; \
+	  "$$bin" run --vici.socket "$$LAB_GW_VICI" --web.listen-address 127.0.0.1:$(DEMO_PORT) --poll.interval 5s & pid=$$!; \
+	  trap 'kill $$pid 2>/dev/null || true' EXIT; \
+	  for i in $$(seq 1 50); do curl -fsS -o /dev/null http://127.0.0.1:$(DEMO_PORT)/metrics 2>/dev/null && break; sleep 0.2; done; \
+	  sleep 1; curl -fsS http://127.0.0.1:$(DEMO_PORT)/metrics | grep -E '^strongswan_(up|info|ike_sas|tunnel_up|pool_leases|certificate_not_after)' ; \
+	  echo; echo "exporter running on http://127.0.0.1:$(DEMO_PORT)/metrics against $$LAB_GW_VICI — press Ctrl-C to stop (then: make lab-down)"; \
+	  wait $$pid
+
+install: release
+	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/strongswan_exporter" "$(DESTDIR)$(PREFIX)/bin/strongswan_exporter"
+	@if [ -d systemd ]; then \
+	  for f in systemd/*.service systemd/*.socket; do [ -f "$$f" ] && install -D -m 0644 "$$f" "$(DESTDIR)/lib/systemd/system/$$(basename $$f)"; done; \
+	  [ -f systemd/strongswan-exporter.default ] && install -D -m 0644 systemd/strongswan-exporter.default "$(DESTDIR)/etc/default/strongswan-exporter"; \
+	fi; true
+	@if [ -d dashboards ]; then \
+	  for f in dashboards/*.json dashboards/*.yml; do [ -f "$$f" ] && install -D -m 0644 "$$f" "$(DESTDIR)$(PREFIX)/share/strongswan_exporter/$$(basename $$f)"; done; \
+	fi; true
+
+clean:
+	rm -rf .build
