@@ -14,7 +14,7 @@ public enum ConnsCollector: CharonCollector {
         var trapQuery = VICIMessage()
         trapQuery["trap"] = .value("yes")
         var traps = Set<String>()
-        _ = try await vici.stream("list-pols", event: "list-policy", trapQuery) { event in
+        _ = try await vici.stream("list-policies", event: "list-policy", trapQuery) { event in
             for (_, policy) in event.sections {
                 if let child = policy.string("child") { traps.insert((policy.string("ike") ?? "") + "\u{0}" + child) }
             }

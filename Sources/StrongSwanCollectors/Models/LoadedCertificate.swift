@@ -35,6 +35,14 @@ public struct LoadedCertificate: Sendable, Hashable {
         self.notAfter = notAfter
     }
 
+    /// Colon-separated, zero-padded lowercase hex (`01:0a:ff`), as `openssl x509 -serial` groups it.
+    static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        bytes.map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined(separator: ":")
+    }
+
     /// Maps one `list-cert` event. X.509 data that does not parse throws ``VICIError/Code/invalidValue``
     /// with the parser's reason; other types keep what charon sent.
     public init(message: VICIMessage) throws(VICIError) {
@@ -52,7 +60,7 @@ public struct LoadedCertificate: Sendable, Hashable {
                 type: type, flag: flag, hasPrivateKey: hasPrivateKey,
                 subject: certificate.subject.description,
                 issuer: certificate.issuer.description,
-                serial: certificate.serialNumber.description,
+                serial: LoadedCertificate.hex(certificate.serialNumber.bytes),
                 notBefore: certificate.notValidBefore.timeIntervalSince1970,
                 notAfter: certificate.notValidAfter.timeIntervalSince1970
             )

@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import PrometheusExposition
+import ServiceLifecycle
+import StrongSwanCollectors
+import Synchronization
+import UnixSignals
+import VICI
+
+/// Wires the agent: poller, event follower, snapshot store, HTTP server, systemd notifications and the
+/// watchdog, run as one ServiceLifecycle group that shuts down gracefully on SIGTERM/SIGINT and reloads the
+/// web config on SIGHUP.
+public struct ExporterApp: Sendable {
+    /// The configuration in force.
+    public let configuration: ExporterConfiguration
+    let logger: Logger
+
+    /// Creates the agent.
+    public init(configuration: ExporterConfiguration) {
+        self.configuration = configuration
+        self.logger = Logger(label: "strongswan_exporter")
+    }
+
+    func makeConnector() -> @Sendable () async throws -> VICIClient {
+        let uri = configuration.viciURI
+        let timeout = configuration.viciTimeout
+        return {
+            let endpoint = try VICIEndpoint(uri: uri)
+            return try await VICIClient.connect(to: endpoint, timeout: timeout)
+        }
+    }
+
+    /// One poll, rendered: the exposition bytes and whether charon was reached (`dump`).
+    public func dumpOnce() async -> ([UInt8], Bool) {
+        let store = SnapshotStore()
+        let core = ExporterCore(configuration: configuration.poller, store: store, logger: logger)
+        let connect = makeConnector()
+        let poller = Poller(
+            configuration: configuration.poller, connect: { try await connect() }, core: core, trigger: PollTrigger(),
+            logger: logger)
+        var up = false
+        do {
+            let session = try await connect()
+            up = await poller.pollOnce(session, started: ContinuousClock().now, clock: ContinuousClock())
+            await session.close()
+        } catch {
+            logger.error("charon unreachable", metadata: ["error": "\(error)"])
+            await core.pollFailed(error: "\(error)", statuses: [:], duration: 0)
+        }
+        var bytes = store.snapshot.map { Array($0.identity.readableBytesView) } ?? []
+        var suffix = MetricSet()
+        ProcessMetrics.render(into: &suffix)
+        suffix.encode(into: &bytes)
+        return (bytes, up)
+    }
+
+    /// Runs until SIGTERM/SIGINT.
+    public func run() async throws {
+        let logger = self.logger
+        let notifier = SystemdNotifier()
+        let store = SnapshotStore()
+        let core = ExporterCore(configuration: configuration.poller, store: store, logger: logger)
+        await core.publish()
+        let trigger = PollTrigger()
+        let connect = makeConnector()
+
+        var webConfig = WebConfig()
+        if let path = configuration.webConfigFile {
+            webConfig = try WebConfig.load(path: path)
+        }
+        var addresses: [ListenAddress] = []
+        if configuration.systemdSocket {
+            let fds = try SystemdListenFDs.fromEnvironment()
+            addresses = fds.sockets.map { ListenAddress.boundSocket(descriptor: $0.descriptor) }
+        } else {
+            for text in configuration.listenAddresses { addresses.append(try ListenAddress(parsing: text)) }
+        }
+        let responder = ClosureMetricsResponder { _ in
+            var suffix = MetricSet()
+            ProcessMetrics.render(into: &suffix)
+            var suffixBytes: [UInt8] = []
+            suffix.encode(into: &suffixBytes)
+            let snapshot = store.snapshot
+            return ScrapeBody(
+                identity: snapshot?.identity ?? ByteBuffer(), gzip: snapshot?.gzip, suffix: ByteBuffer(bytes: suffixBytes))
+        }
+        let server = try await MetricsHTTPServer.bind(
+            configuration: MetricsHTTPServerConfiguration(
+                listenAddresses: addresses, telemetryPath: configuration.telemetryPath),
+            webConfig: webConfig, responder: responder, logger: logger)
+        logger.info("listening", metadata: ["addresses": "\(server.localAddresses)", "vici": "\(configuration.viciURI)"])
+
+        let pollTimeout = configuration.viciTimeout
+        let keeper: WatchdogKeeper<SuspendingClock>? = notifier.watchdogInterval().map { interval in
+            WatchdogKeeper(
+                interval: interval, progressWindow: configuration.poller.interval + pollTimeout * 3 + .seconds(5),
+                clock: SuspendingClock(), logger: logger, ping: { notifier.watchdog() })
+        }
+        let readySent = ReadyFlag()
+        let poller = Poller(
+            configuration: configuration.poller, connect: { try await connect() }, core: core, trigger: trigger,
+            logger: logger,
+            onPollFinished: { core in
+                keeper?.progress()
+                let status = await core.statusLine()
+                if readySent.setOnce() { _ = notifier.ready(status: status) } else { _ = notifier.status(status) }
+            })
+        var services: [any Service] = [server, poller, SystemdStoppingService(notifier: notifier)]
+        if configuration.followEvents {
+            services.append(EventFollower(connect: connect, core: core, trigger: trigger, logger: logger))
+        }
+        if let keeper { services.append(keeper) }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let reloadTask = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                _ = notifier.reloading()
+                if let path = configuration.webConfigFile {
+                    do {
+                        server.reload(webConfig: try WebConfig.load(path: path))
+                        logger.info("web config reloaded", metadata: ["file": "\(path)"])
+                    } catch {
+                        logger.error("web config reload failed; keeping the previous one", metadata: ["error": "\(error)"])
+                    }
+                }
+                _ = notifier.ready(status: await core.statusLine())
+            }
+        }
+        defer { reloadTask.cancel() }
+        try await group.run()
+    }
+}
+
+/// Set once, from any task.
+final class ReadyFlag: Sendable {
+    private let flag = Synchronization.Mutex(false)
+    /// Returns true the first time only.
+    func setOnce() -> Bool { flag.withLock { value in defer { value = true }; return !value } }
+}

@@ -1,0 +1,65 @@
+import Logging
+import ServiceLifecycle
+import StrongSwanCollectors
+import VICI
+
+/// Follows charon's events on a second, long-lived connection: each event updates the cached model at once
+/// (a tunnel that goes down reads 0 on the next scrape) and asks the poller for an early poll. Resubscribes
+/// with capped backoff when charon goes away, and asks for a full poll after every (re)subscription so that
+/// nothing that happened while unsubscribed is missed.
+public struct EventFollower: Service {
+    let connect: @Sendable () async throws -> VICIClient
+    let core: ExporterCore
+    let trigger: PollTrigger
+    let logger: Logger
+    let minBackoff: Duration
+    let maxBackoff: Duration
+
+    /// Creates the follower.
+    public init(connect: @escaping @Sendable () async throws -> VICIClient, core: ExporterCore, trigger: PollTrigger,
+                logger: Logger, minBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(30)) {
+        self.connect = connect
+        self.core = core
+        self.trigger = trigger
+        self.logger = logger
+        self.minBackoff = minBackoff
+        self.maxBackoff = maxBackoff
+    }
+
+    /// Runs until graceful shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.loop() }
+    }
+
+    func loop() async {
+        var backoff = minBackoff
+        var wasSubscribed = false
+        while !Task.isCancelled {
+            var client: VICIClient?
+            do {
+                let connected = try await connect()
+                client = connected
+                let events = try await connected.subscribe(TunnelLedger.eventNames)
+                if wasSubscribed { logger.info("event subscription restored") }
+                wasSubscribed = true
+                backoff = minBackoff
+                trigger.fire()
+                try await withTaskCancellationHandler {
+                    for try await event in events {
+                        if await core.apply(event: event.name, message: event.message) { trigger.fire() }
+                    }
+                } onCancel: {
+                    Task { await connected.close() }
+                }
+            } catch {
+                if wasSubscribed, !Task.isCancelled {
+                    logger.warning("event subscription lost", metadata: ["error": "\(error)"])
+                }
+            }
+            await client?.close()
+            if Task.isCancelled { break }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, maxBackoff)
+        }
+    }
+}
