@@ -80,7 +80,10 @@ charon {
             ike_name = yes
             append = yes
             flush_line = yes
+            # per-packet lines (net, enc) off: DPD of 1000+ tunnels is chatty
             default = 1
+            net = 0
+            enc = 0
         }
     }
     syslog {
@@ -145,6 +148,8 @@ def site_conn(name, child, local_addr, remote_addr, local_id, remote_id,
                 "remote_ts = %s/32" % remote_ts,
                 "esp_proposals = %s" % ESP_PROPOSALS,
                 "start_action = %s" % start_action,
+                # the initiating side re-establishes if the other side dies
+                # (DPD). No close_action: with unique=replace it can ping-pong.
                 "dpd_action = %s" % ("restart" if initiator else "clear"),
             ]),
         ]),

@@ -134,15 +134,18 @@ wait_daemon() {
     die "$role charon did not open $dir/charon.vici within 20s (log: $dir/charon.log)"
 }
 
-# Stop one daemon: SIGTERM, then SIGKILL after 10s.
+# Stop one daemon: SIGTERM (charon deletes its SAs, telling the other side),
+# then SIGKILL after 10s; with "kill", SIGKILL at once (a crash: the other
+# side finds out by DPD).
 stop_daemon() {
-    local role=$1 pid i
+    local role=$1 sig=TERM pid i
+    [[ ${2:-} == kill ]] && sig=KILL
     pid=$(charon_pid "$role")
     if [[ -z $pid ]]; then
         say "$role charon is not running"
         return 0
     fi
-    kill -TERM "$pid" 2>/dev/null || true
+    kill -"$sig" "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
         [[ -d /proc/$pid ]] || break
         sleep 0.1
@@ -153,7 +156,7 @@ stop_daemon() {
         sleep 0.2
     fi
     rm -f "$(role_dir "$role")/charon.vici" "$(role_dir "$role")/charon.pid"
-    say "stopped $role charon (pid $pid)"
+    say "stopped $role charon (pid $pid, SIG$sig)"
 }
 
 # Load a daemon's swanctl config (full unless a file is given); output to a log.
@@ -167,9 +170,12 @@ load_config() {
     fi
 }
 
+# wait_up WHAT SITES RW TIMEOUT KICK_AFTER: until up on both sides (matching
+# SPIs); tunnels still missing after KICK_AFTER seconds are re-initiated.
 wait_up() {
-    local what=$1 sites=$2 rw=$3 timeout=$4
-    labtool wait "$(role_uri gw)" --sites "$sites" --rw "$rw" --timeout "$timeout" --what "$what" ||
+    local what=$1 sites=$2 rw=$3 timeout=$4 kick=$5
+    labtool wait --gw "$(role_uri gw)" --peer "$(role_uri peer)" --sites "$sites" --rw "$rw" \
+        --timeout "$timeout" --kick-after "$kick" --what "$what" ||
         die "$what did not come up within ${timeout}s; see $LAB_DIR/gw/charon.log and $LAB_DIR/peer/charon.log (lab left running for inspection; '$0 down' cleans up)"
 }
 
@@ -218,7 +224,7 @@ ensure_pki() {
     fi
     gen_key "$p/gw.key" rsa 2048
     issue "$p/gw.pem" "$p/gw.key" "C=CH, O=strongswan-lab, CN=gw.lab.test" gw.lab.test 365 \
-        --flag serverAuth --flag ikeIntermediate
+        --flag serverAuth
     gen_key "$p/expiring.key" ecdsa 256
     issue "$p/expiring.pem" "$p/expiring.key" "C=CH, O=strongswan-lab, CN=expiring.lab.test" \
         expiring.lab.test 20
@@ -228,6 +234,23 @@ ensure_pki() {
         issue "$p/$name.pem" "$p/$name.key" "C=CH, O=strongswan-lab, CN=$name.lab.test" \
             "$name.lab.test" 365 --flag clientAuth
     done
+}
+
+# cert_row ROLE NAME FILE: one line of certs.tsv
+cert_row() {
+    local subj serial nb na line
+    while IFS= read -r line; do
+        case $line in
+        subject=*) subj=${line#subject=} ;;
+        serial=*) serial=${line#serial=} ;;
+        notBefore=*) nb=${line#notBefore=} ;;
+        notAfter=*) na=${line#notAfter=} ;;
+        esac
+    done < <(openssl x509 -in "$3" -noout -subject -serial -startdate -enddate \
+        -nameopt sep_comma_plus_space,sname)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "${subj# }" "${serial,,}" \
+        "$(date -u -d "$nb" +%Y-%m-%dT%H:%M:%SZ)" "$(date -u -d "$na" +%Y-%m-%dT%H:%M:%SZ)" \
+        "$(date -u -d "$na" +%s)" "$3"
 }
 
 # Put credentials into each daemon's swanctl directories; record gw's certs.
@@ -246,19 +269,13 @@ install_creds() {
     done
     chmod 700 "$g/private" "$q/private"
 
-    # certs.tsv: what gw's list-certs returns (CA, gw, expiring), plus nothing else.
+    # certs.tsv: the certificates gw's list-certs returns: loaded on gw (ca,
+    # gw, expiring) and received from the road warriors once they are up (rw).
     {
-        printf '# role\tfile\tsubject\tserial\tnot_before\tnot_after\tnot_after_unix\n'
-        local role f subj serial nb na
-        for role in ca gw expiring; do
-            f=$p/$role.pem
-            subj=$(openssl x509 -in "$f" -noout -subject -nameopt sep_comma_plus_space,sname | sed 's/^subject=//')
-            serial=$(openssl x509 -in "$f" -noout -serial | sed 's/^serial=//' | tr 'A-F' 'a-f')
-            nb=$(openssl x509 -in "$f" -noout -startdate | sed 's/^notBefore=//')
-            na=$(openssl x509 -in "$f" -noout -enddate | sed 's/^notAfter=//')
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$role" "$f" "$subj" "$serial" \
-                "$(date -u -d "$nb" +%Y-%m-%dT%H:%M:%SZ)" "$(date -u -d "$na" +%Y-%m-%dT%H:%M:%SZ)" \
-                "$(date -u -d "$na" +%s)"
+        printf '# role\tname\tsubject\tserial\tnot_before\tnot_after\tnot_after_unix\tfile\n'
+        local f
+        for f in ca gw expiring $(for ((k = 1; k <= m; k++)); do printf 'rw-%03d ' "$k"; done); do
+            cert_row "${f%%-*}" "$f" "$p/$f.pem"
         done
     } >"$LAB_DIR/certs.tsv"
 }
@@ -383,10 +400,10 @@ cmd_up() {
     load_config peer "$LAB_DIR/peer/swanctl/sites-only.conf"
     load_config gw
     say "waiting for $n site tunnels (timeout ${timeout}s)"
-    wait_up "site tunnels" "$n" 0 "$timeout"
+    wait_up "site tunnels" "$n" 0 "$timeout" 30
     load_config peer
     say "waiting for $m road warriors"
-    wait_up "road warriors" "$n" "$m" "$timeout"
+    wait_up "road warriors" "$n" "$m" "$timeout" 30
     say "up: $n site tunnels, $m road warriors in $(since "$t0")s"
     say "env: source $LAB_DIR/env  (or: eval \"\$($0 env)\")"
 }
@@ -437,29 +454,19 @@ cmd_env() {
 }
 
 cmd_status() {
-    local role pid rc=0 c
+    local role pid rc=0
     load_state
     for role in gw peer; do
         pid=$(charon_pid "$role")
-        if [[ -z $pid ]]; then
-            printf '%-5s not running\n' "$role:"
+        if [[ -n $pid ]]; then
+            printf '%-5s charon running (pid %s), %s\n' "$role:" "$pid" "$(role_uri "$role")"
+        else
+            printf '%-5s charon not running\n' "$role:"
             rc=1
-            continue
         fi
-        if ! c=$(labtool counts "$(role_uri "$role")" 2>&1); then
-            printf '%-5s running (pid %s), VICI not answering: %s\n' "$role:" "$pid" "$c"
-            rc=1
-            continue
-        fi
-        "$PY" - "$role" "$pid" "$c" "$LAB_TUNNELS" "$LAB_RW" <<'EOF'
-import json, sys
-role, pid, c, n, m = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5]
-print("%-5s running (pid %s): IKE_SAs %d (%d established), CHILD_SAs %d (%d installed), "
-      "sites up %d/%s, rw up %d/%s%s" % (role + ":", pid, c["ike_sas"], c["ike_established"],
-      c["child_sas"], c["child_installed"], c["sites_up"], n, c["rw_up"], m,
-      ", leases online %d" % c["leases_online"] if role == "gw" else ""))
-EOF
     done
+    labtool status --gw "$(role_uri gw)" --peer "$(role_uri peer)" \
+        --sites "$LAB_TUNNELS" --rw "$LAB_RW" || rc=$?
     return "$rc"
 }
 
@@ -500,7 +507,7 @@ sw_quiet() {
 }
 
 do_terminate() {
-    if ! tunnel_up "$1" && ! sw gw --list-sas --ike "$(site_name "$1")" --raw 2>/dev/null | grep -q .; then
+    if ! sw gw --list-sas --ike "$(site_name "$1")" --raw 2>/dev/null | grep -q '^list-sa event'; then
         echo "terminate $(site_name "$1"): not up"
         return 0
     fi
@@ -581,15 +588,24 @@ cmd_start() {
     wait_daemon "$role"
     load_config "$role"
     say "started $role charon (pid $(charon_pid "$role")), config loaded; waiting for tunnels"
-    wait_up "tunnels after start of $role" "$LAB_TUNNELS" "$LAB_RW" $((60 + LAB_TUNNELS / 5 + LAB_RW + 3 * DPD_DELAY))
+    # What the restarted daemon initiates comes back by its start_action; what
+    # the other side initiates and gave up on (its SAs were deleted, or its
+    # attempts were refused during the restart) is re-initiated after 3s.
+    wait_up "tunnels after start of $role" "$LAB_TUNNELS" "$LAB_RW" \
+        $((60 + LAB_TUNNELS / 5 + LAB_RW)) 3
     say "start $role: all tunnels back in $(since "$t0")s"
 }
 
 cmd_stop() {
-    local role=${1:-}
-    [[ $role == gw || $role == peer ]] || die "usage: stop gw|peer"
+    local role=${1:-} how=term
+    [[ $role == gw || $role == peer ]] || die "usage: stop gw|peer [--kill]"
+    case ${2:-} in
+    "") ;;
+    --kill) how=kill ;;
+    *) die "usage: stop gw|peer [--kill]" ;;
+    esac
     load_state
-    stop_daemon "$role"
+    stop_daemon "$role" "$how"
 }
 
 cmd_logs() {
@@ -616,7 +632,9 @@ usage: $0 COMMAND [ARGS]
   rekey I [--ike]            rekey tunnel I's CHILD_SA (or its IKE_SA)
   churn [ROUNDS] [--seed S] [--no-restore]
                              random terminate/initiate/rekey; restores downed tunnels
-  stop gw|peer | start gw|peer | restart gw|peer
+  stop gw|peer [--kill]      stop a daemon (SIGTERM: it deletes its SAs; --kill: SIGKILL, a crash)
+  start gw|peer              start it again, load its config, wait until all tunnels are back
+  restart gw|peer [--kill]   stop + start
   swanctl ARGS...            swanctl against gw's socket (e.g. $0 swanctl --list-sas)
   logs [gw|peer] [LINES]     tail a charon log
 
@@ -647,8 +665,8 @@ main() {
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     restart)
-        [[ ${1:-} == gw || ${1:-} == peer ]] || die "usage: restart gw|peer"
-        cmd_stop "$1"
+        [[ ${1:-} == gw || ${1:-} == peer ]] || die "usage: restart gw|peer [--kill]"
+        cmd_stop "$@"
         cmd_start "$1"
         ;;
     swanctl) sw gw "$@" ;;

@@ -3,10 +3,13 @@
 waiting for tunnels, and sending UDP through a tunnel between the lab's
 network namespaces.
 
-  labtool.py counts URI                         JSON summary of SAs and leases
-  labtool.py wait URI --sites N --rw M [--timeout S]
-  labtool.py traffic --gw-ns NS --peer-ns NS --port P --bytes B --count C SRC DST
-  labtool.py traffic-all --gw-ns NS --peer-ns NS --port P --bytes B PAIRS_FILE
+  labtool.py counts URI                      JSON summary of one daemon's SAs/leases
+  labtool.py status --gw URI --peer URI --sites N --rw M
+  labtool.py wait --gw URI --peer URI --sites N --rw M [--timeout S] [--kick-after S]
+  labtool.py traffic --gw-ns NS --peer-ns NS --bytes B --count C SRC DST
+  labtool.py traffic-all --gw-ns NS --peer-ns NS --bytes B TUNNELS_TSV
+
+A tunnel counts as up when both daemons have it INSTALLED with matching SPIs.
 
 Traffic never leaves the lab: the sending socket lives in the gw namespace,
 the receiving socket in the peer namespace (sockets stay in the namespace in
@@ -41,79 +44,197 @@ def text(v):
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
 
 
+class Snapshot:
+    """One daemon's IKE_SAs (list-sas) and, if it has pools, its leases."""
+
+    def __init__(self, uri):
+        self.uri = uri
+        self.ikes = []      # (name, established, [(child, installed, spi_in, spi_out)])
+        self.leases_online = self.leases_offline = 0
+        sess = session(uri)
+        try:
+            for event in sess.list_sas():
+                for name, ike in event.items():
+                    children = []
+                    for child in ike.get("child-sas", {}).values():
+                        children.append((text(child.get("name", b"")),
+                                         text(child.get("state", b"")) == "INSTALLED",
+                                         text(child.get("spi-in", b"")),
+                                         text(child.get("spi-out", b""))))
+                    self.ikes.append((name, text(ike.get("state", b"")) == "ESTABLISHED",
+                                      children))
+            try:
+                pools = sess.request("get-pools", {"leases": "yes"})
+            except vici.exception.CommandException:
+                pools = {}
+            for pool in pools.values():
+                for lease in pool.get("leases", {}).values():
+                    if text(lease.get("status", b"")) == "online":
+                        self.leases_online += 1
+                    else:
+                        self.leases_offline += 1
+        finally:
+            sess.transport.close()
+
+    def names(self):
+        return {name for name, _, _ in self.ikes}
+
+    def spi_pairs(self):
+        """IKE name -> set of (spi_in, spi_out) of its INSTALLED children."""
+        pairs = {}
+        for name, established, children in self.ikes:
+            if not established:
+                continue
+            for _, installed, spi_in, spi_out in children:
+                if installed:
+                    pairs.setdefault(name, set()).add((spi_in, spi_out))
+        return pairs
+
+    def summary(self):
+        c = {"ike_sas": len(self.ikes),
+             "ike_established": sum(1 for _, e, _ in self.ikes if e),
+             "child_sas": sum(len(ch) for _, _, ch in self.ikes),
+             "child_installed": sum(1 for _, _, ch in self.ikes for x in ch if x[1]),
+             "leases_online": self.leases_online, "leases_offline": self.leases_offline}
+        pairs = self.spi_pairs()
+        c["sites_installed"] = sum(1 for n in pairs if SITE_RE.match(n))
+        c["rw_installed"] = sum(len(v) for n, v in pairs.items()
+                                if n == "rw" or n.startswith("rw-"))
+        return c
+
+
+def site_name(i):
+    return "site-%04d" % i
+
+
+def rw_name(k):
+    return "rw-%03d" % k
+
+
+def convergence(gw, peer, n, m):
+    """Tunnels up on both sides with matching SPIs (gw's out is peer's in).
+    Returns (missing site indices, missing rw indices)."""
+    g, p = gw.spi_pairs(), peer.spi_pairs()
+    missing_sites = []
+    for i in range(1, n + 1):
+        name = site_name(i)
+        mirrored = {(o, i_) for i_, o in g.get(name, ())}
+        if not mirrored & p.get(name, set()):
+            missing_sites.append(i)
+    gw_rw = {(o, i_) for i_, o in g.get("rw", ())}
+    missing_rw = [k for k in range(1, m + 1) if not gw_rw & p.get(rw_name(k), set())]
+    return missing_sites, missing_rw
+
+
 def counts(uri):
-    """Summarise list-sas and get-pools of one daemon."""
-    sess = session(uri)
-    c = {"ike_sas": 0, "ike_established": 0, "child_sas": 0, "child_installed": 0,
-         "sites_up": 0, "rw_up": 0, "leases_online": 0, "leases_offline": 0}
-    sites = set()
-    for event in sess.list_sas():
-        for ike_name, ike in event.items():
-            c["ike_sas"] += 1
-            established = text(ike.get("state", b"")) == "ESTABLISHED"
-            if established:
-                c["ike_established"] += 1
-            for child in ike.get("child-sas", {}).values():
-                c["child_sas"] += 1
-                if text(child.get("state", b"")) != "INSTALLED":
-                    continue
-                c["child_installed"] += 1
-                if not established:
-                    continue
-                if SITE_RE.match(ike_name):
-                    sites.add(ike_name)
-                elif ike_name == "rw" or ike_name.startswith("rw-"):
-                    c["rw_up"] += 1
-    c["sites_up"] = len(sites)
-    try:
-        pools = sess.request("get-pools", {"leases": "yes"})
-    except Exception:           # peer has no pools; any error means none
-        pools = {}
-    for pool in pools.values():
-        for lease in pool.get("leases", {}).values():
-            if text(lease.get("status", b"")) == "online":
-                c["leases_online"] += 1
-            else:
-                c["leases_offline"] += 1
-    sess.transport.close()
-    return c
+    return Snapshot(uri).summary()
 
 
 def cmd_counts(a):
     print(json.dumps(counts(a.uri)))
 
 
+def cmd_status(a):
+    snaps = {}
+    for role, uri in (("gw", a.gw), ("peer", a.peer)):
+        try:
+            snaps[role] = Snapshot(uri)
+        except (OSError, vici.exception.SessionException) as e:
+            print("%-5s VICI not answering (%s)" % (role + ":", e))
+            continue
+        c = snaps[role].summary()
+        print("%-5s IKE_SAs %d (%d established), CHILD_SAs %d (%d installed)%s"
+              % (role + ":", c["ike_sas"], c["ike_established"], c["child_sas"],
+                 c["child_installed"],
+                 ", leases online %d" % c["leases_online"] if role == "gw" else ""))
+    if len(snaps) == 2:
+        ms, mr = convergence(snaps["gw"], snaps["peer"], a.sites, a.rw)
+        print("up on both sides: %d/%d site tunnels, %d/%d road warriors"
+              % (a.sites - len(ms), a.sites, a.rw - len(mr), a.rw))
+        if ms:
+            print("  down: " + brief(ms, site_name))
+        if mr:
+            print("  down: " + brief(mr, rw_name))
+        return 0 if not ms and not mr else 3
+    return 1
+
+
+def kick(a, gw, peer, missing_sites, missing_rw):
+    """Re-initiate what gave up, from the side that initiates it: sites from
+    gw, road warriors from peer. A stale half (an SA one side still has) is
+    terminated first."""
+    sess = session(a.gw)
+    try:
+        have = gw.names()
+        for i in missing_sites:
+            name = site_name(i)
+            if name in have:
+                sess.request("terminate", {"ike": name, "force": "yes", "timeout": "-1"})
+            sess.request("initiate", {"ike": name, "child": "net-%04d" % i, "timeout": "-1"})
+    finally:
+        sess.transport.close()
+    sess = session(a.peer)
+    try:
+        have = peer.names()
+        for k in missing_rw:
+            name = rw_name(k)
+            if name in have:
+                sess.request("terminate", {"ike": name, "force": "yes", "timeout": "-1"})
+            sess.request("initiate", {"ike": name, "child": name, "timeout": "-1"})
+    finally:
+        sess.transport.close()
+
+
+def brief(items, fmt):
+    shown = ", ".join(fmt(x) for x in items[:5])
+    return shown + (", ..." if len(items) > 5 else "")
+
+
 def cmd_wait(a):
-    """Wait until at least --sites site tunnels and --rw road warriors are up."""
+    """Wait until --sites site tunnels and --rw road warriors are up on both
+    sides; after --kick-after seconds, re-initiate the missing ones (again
+    every --kick-every seconds)."""
     start = time.monotonic()
     deadline = start + a.timeout
     last_report = start
-    c = None
+    next_kick = start + a.kick_after if a.kick_after >= 0 else None
+    kicks = 0
+    state = "no answer yet"
     while True:
-        try:
-            c = counts(a.uri)
-            ok = c["sites_up"] >= a.sites and c["rw_up"] >= a.rw and \
-                (a.rw == 0 or a.leases is False or c["leases_online"] >= a.rw)
-        except (OSError, vici.exception.SessionException) as e:
-            c, ok = {"error": str(e)}, False
         now = time.monotonic()
-        if ok:
-            if not a.quiet:
-                print("  up after %.1fs: %d/%d site tunnels, %d/%d road warriors"
-                      % (now - start, c["sites_up"], a.sites, c["rw_up"], a.rw))
-            return 0
+        try:
+            gw, peer = Snapshot(a.gw), Snapshot(a.peer)
+            ms, mr = convergence(gw, peer, a.sites, a.rw)
+            leases_ok = a.rw == 0 or gw.leases_online >= a.rw
+            state = "%d/%d site tunnels, %d/%d road warriors (%d leases online)" % (
+                a.sites - len(ms), a.sites, a.rw - len(mr), a.rw, gw.leases_online)
+            if not ms and not mr and leases_ok:
+                if not a.quiet:
+                    print("  up after %.1fs: %s%s" % (now - start, state,
+                          ", %d kick(s)" % kicks if kicks else ""))
+                return 0
+        except (OSError, vici.exception.SessionException) as e:
+            gw = peer = None
+            state = "VICI error: %s" % e
         if now >= deadline:
-            print("TIMEOUT after %ds waiting for %s: %d site tunnels and %d road "
-                  "warriors expected, have %s" % (a.timeout, a.what, a.sites, a.rw,
-                                                 json.dumps(c)), file=sys.stderr)
+            print("TIMEOUT after %ds waiting for %s: %s" % (a.timeout, a.what, state),
+                  file=sys.stderr)
+            if gw is not None:
+                if ms:
+                    print("  missing site tunnels: " + brief(ms, site_name), file=sys.stderr)
+                if mr:
+                    print("  missing road warriors: " + brief(mr, rw_name), file=sys.stderr)
             return 1
-        if not a.quiet and now - last_report >= 5:
+        if gw is not None and next_kick is not None and now >= next_kick and (ms or mr):
+            kicks += 1
+            print("  %.0fs: kick: re-initiating %d site tunnel(s)%s and %d road warrior(s)%s"
+                  % (now - start, len(ms), " (" + brief(ms, site_name) + ")" if ms else "",
+                     len(mr), " (" + brief(mr, rw_name) + ")" if mr else ""))
+            kick(a, gw, peer, ms, mr)
+            next_kick = now + a.kick_every
+        elif not a.quiet and now - last_report >= 5:
             last_report = now
-            if "error" in c:
-                print("  %.0fs: %s" % (now - start, c["error"]))
-            else:
-                print("  %.0fs: %d/%d site tunnels, %d/%d road warriors"
-                      % (now - start, c["sites_up"], a.sites, c["rw_up"], a.rw))
+            print("  %.0fs: %s" % (now - start, state))
         time.sleep(a.interval)
 
 
@@ -239,13 +360,22 @@ def main():
     p.add_argument("uri")
     p.set_defaults(func=cmd_counts)
 
-    p = sub.add_parser("wait")
-    p.add_argument("uri")
+    p = sub.add_parser("status")
+    p.add_argument("--gw", required=True)
+    p.add_argument("--peer", required=True)
     p.add_argument("--sites", type=int, default=0)
     p.add_argument("--rw", type=int, default=0)
-    p.add_argument("--no-leases", dest="leases", action="store_false",
-                   help="do not require rw leases online (peer side)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("wait")
+    p.add_argument("--gw", required=True, help="gw's VICI URI")
+    p.add_argument("--peer", required=True, help="peer's VICI URI")
+    p.add_argument("--sites", type=int, default=0)
+    p.add_argument("--rw", type=int, default=0)
     p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--kick-after", type=float, default=-1,
+                   help="re-initiate missing tunnels after this many seconds (-1: never)")
+    p.add_argument("--kick-every", type=float, default=20)
     p.add_argument("--interval", type=float, default=1.0)
     p.add_argument("--what", default="tunnels")
     p.add_argument("--quiet", action="store_true")
