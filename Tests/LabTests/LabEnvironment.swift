@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+
+/// The real strongSwan lab started by `make test` (lab/lab.sh), described by LAB_* environment variables.
+/// Outside CI, tests skip (and say why) when the lab is not running; under CI (CI=true) they fail instead.
+struct LabEnvironment {
+    let gwVICI: String
+    let peerVICI: String
+    let script: String
+    let exporter: String
+    let repository: String
+
+    static func require(file: StaticString = #filePath, line: UInt = #line) throws -> LabEnvironment {
+        let env = ProcessInfo.processInfo.environment
+        guard let gw = env["LAB_GW_VICI"], let peer = env["LAB_PEER_VICI"], let script = env["LAB_SCRIPT"],
+              let exporter = env["EXPORTER_BINARY"]
+        else {
+            let reason = "the real strongSwan lab is not running (LAB_GW_VICI/LAB_SCRIPT/EXPORTER_BINARY unset): run `make test` as root"
+            if env["CI"] == "true" {
+                XCTFail("CI must run the real-daemon tests: \(reason)", file: file, line: line)
+            }
+            throw XCTSkip(reason)
+        }
+        let repository = URL(fileURLWithPath: script).deletingLastPathComponent().deletingLastPathComponent().path
+        return LabEnvironment(gwVICI: gw, peerVICI: peer, script: script, exporter: exporter, repository: repository)
+    }
+
+    /// Runs a program and returns (exit status, stdout, stderr).
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (Int32, Data, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output, String(decoding: errors, as: UTF8.self))
+    }
+
+    /// One poll of the exporter (`dump`), as exposition bytes.
+    func dump() throws -> [UInt8] {
+        let (status, output, errors) = try Self.run(exporter, ["dump", "--vici.socket", gwVICI])
+        guard status == 0 else { throw LabError("dump exited \(status): \(errors)") }
+        return Array(output)
+    }
+
+    /// strongSwan's own Python client (PyPI `vici`) reading the same daemon: JSON.
+    func pythonVICI(_ command: String, _ arguments: [String] = []) throws -> Any {
+        let (status, output, errors) = try Self.run(
+            "/usr/bin/env", ["python3", repository + "/lab/vici_dump.py", gwVICI, command] + arguments)
+        guard status == 0 else { throw LabError("vici_dump.py \(command) exited \(status): \(errors)") }
+        return try JSONSerialization.jsonObject(with: output)
+    }
+}
+
+struct LabError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
