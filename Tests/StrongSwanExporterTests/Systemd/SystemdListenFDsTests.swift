@@ -51,16 +51,17 @@ extension ProcessEnvironmentSuite {
             let notASocketCopy = fcntl(notASocket, F_DUPFD_CLOEXEC, 100)
             close(listener.descriptor)
             close(notASocket)
-            defer {
-                close(listenerCopy)
-                close(notASocketCopy)
-            }
-            try #require(listenerCopy >= 100 && notASocketCopy >= 100)
 
             let log = NSTemporaryDirectory() + "/ssx-socket-activation-child-\(getpid()).log"
             defer { unlink(log) }
-            let child = try spawnSocketActivatedChild(listener: listenerCopy, notASocket: notASocketCopy, log: log)
-            close(listenerCopy)  // the child holds it now; if it dies, the client sees the connection fail
+            let spawned = Result { () throws -> pid_t in
+                guard listenerCopy >= 100 && notASocketCopy >= 100 else { throw POSIXError(.EBADF) }
+                return try spawnSocketActivatedChild(listener: listenerCopy, notASocket: notASocketCopy, log: log)
+            }
+            // The child holds its own copies now; if it dies, the client sees the connection fail.
+            close(listenerCopy)
+            close(notASocketCopy)
+            let child = try spawned.get()
 
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let text: String
