@@ -30,57 +30,55 @@ import Testing
         await clock.waitForSleeps(sleeps)
     }
 
-    @Test func pingsAtOnceAndThenEveryIntervalWhileProgressIsReported() async throws {
+    /// Runs a keeper while `body` runs; `body` starts once the keeper has ticked at 0 s and gone to sleep.
+    /// Afterwards the keeper is cancelled and must end without an error.
+    func withRunningKeeper(_ body: (WatchdogKeeper<ManualClock>) async -> Void) async throws {
         let keeper = makeKeeper()
         let run = Task { try await keeper.run() }
         await clock.waitForSleeps(1)
-        #expect(pingTimes() == [.zero])
-        for tick in 1...8 {
-            keeper.progress()
-            await advance(by: .seconds(15), untilSleeps: tick + 1)
-        }
-        #expect(pingTimes() == (0...8).map { .seconds(15 * $0) })
+        await body(keeper)
         run.cancel()
         try await run.value
+    }
+
+    @Test func pingsAtOnceAndThenEveryIntervalWhileProgressIsReported() async throws {
+        try await withRunningKeeper { keeper in
+            #expect(pingTimes() == [.zero])
+            for tick in 1...8 {
+                keeper.progress()
+                await advance(by: .seconds(15), untilSleeps: tick + 1)
+            }
+            #expect(pingTimes() == (0...8).map { .seconds(15 * $0) })
+        }
     }
 
     @Test func aStalledPollerGetsNoPingsUntilItProgressesAgain() async throws {
-        let keeper = makeKeeper()
-        let run = Task { try await keeper.run() }
-        await clock.waitForSleeps(1)
-        keeper.progress()  // at 0 s: next progress due by 20 s, never comes
-        await advance(by: .seconds(15), untilSleeps: 2)  // 15 s: ping
-        await advance(by: .seconds(15), untilSleeps: 3)  // 30 s: overdue, withheld
-        await advance(by: .seconds(15), untilSleeps: 4)  // 45 s: withheld
-        #expect(pingTimes() == [.zero, .seconds(15)])
-        keeper.progress()
-        await advance(by: .seconds(15), untilSleeps: 5)  // 60 s: resumed
-        #expect(pingTimes() == [.zero, .seconds(15), .seconds(60)])
-        run.cancel()
-        try await run.value
+        try await withRunningKeeper { keeper in
+            keeper.progress()  // at 0 s: next progress due by 20 s, never comes
+            await advance(by: .seconds(15), untilSleeps: 2)  // 15 s: ping
+            await advance(by: .seconds(15), untilSleeps: 3)  // 30 s: overdue, withheld
+            await advance(by: .seconds(15), untilSleeps: 4)  // 45 s: withheld
+            #expect(pingTimes() == [.zero, .seconds(15)])
+            keeper.progress()
+            await advance(by: .seconds(15), untilSleeps: 5)  // 60 s: resumed
+            #expect(pingTimes() == [.zero, .seconds(15), .seconds(60)])
+        }
     }
 
     @Test func progressWithALongerWindowCoversALongWait() async throws {
-        let keeper = makeKeeper()
-        let run = Task { try await keeper.run() }
-        await clock.waitForSleeps(1)
-        keeper.progress(nextExpectedWithin: .seconds(95))  // e.g. a 90 s back-off ahead
-        for tick in 1...6 {
-            await advance(by: .seconds(15), untilSleeps: tick + 1)
+        try await withRunningKeeper { keeper in
+            keeper.progress(nextExpectedWithin: .seconds(95))  // e.g. a 90 s back-off ahead
+            for tick in 1...6 {
+                await advance(by: .seconds(15), untilSleeps: tick + 1)
+            }
+            #expect(pingTimes().count == 7, "pings at 0 … 90 s")
+            await advance(by: .seconds(15), untilSleeps: 8)
+            #expect(pingTimes().count == 7, "105 s is past the announced 95 s")
         }
-        #expect(pingTimes().count == 7, "pings at 0 … 90 s")
-        await advance(by: .seconds(15), untilSleeps: 8)
-        #expect(pingTimes().count == 7, "105 s is past the announced 95 s")
-        run.cancel()
-        try await run.value
     }
 
     @Test func cancellationEndsTheServiceQuietly() async throws {
-        let keeper = makeKeeper()
-        let run = Task { try await keeper.run() }
-        await clock.waitForSleeps(1)
-        run.cancel()
-        try await run.value
+        try await withRunningKeeper { _ in }
         #expect(pingTimes() == [.zero])
     }
 }
