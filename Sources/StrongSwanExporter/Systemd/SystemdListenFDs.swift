@@ -44,7 +44,7 @@ public struct SystemdListenFDs: Sendable, Hashable {
         /// Whether the descriptor is a stream socket in listening state (`sd_is_socket(3)`), the only kind an
         /// HTTP server can accept connections on.
         public var isListeningStreamSocket: Bool {
-            sd_is_socket(descriptor, AF_UNSPEC, CInt(SOCK_STREAM.rawValue), 1) > 0
+            sd_is_socket(descriptor, AF_UNSPEC, CInt(bitPattern: SOCK_STREAM.rawValue), 1) > 0
         }
     }
 
@@ -76,6 +76,7 @@ public struct SystemdListenFDs: Sendable, Hashable {
         var offset: CInt = 0
         while offset < count {
             let name = names?[Int(offset)].map { String(cString: $0) } ?? "unknown"
+            // No overflow: libsystemd refuses counts above INT_MAX - SD_LISTEN_FDS_START.
             sockets.append(Socket(descriptor: SD_LISTEN_FDS_START + offset, name: name))
             offset += 1
         }

@@ -46,7 +46,7 @@ public final class WatchdogKeeper<C: Clock>: Service, Sendable where C.Duration 
         interval: Duration,
         progressWindow: Duration,
         clock: C,
-        logger: Logger,
+        logger: Logger = Logger(label: "strongswan_exporter.systemd.watchdog"),
         ping: @escaping @Sendable () -> SystemdNotifier.Outcome
     ) {
         self.clock = clock
@@ -117,7 +117,11 @@ extension WatchdogKeeper where C == SuspendingClock {
     /// A keeper pinging through `notifier` at ``SystemdNotifier/watchdogInterval()`` on a `SuspendingClock`,
     /// or `nil` when systemd set no watchdog for this process (`WATCHDOG_USEC` unset, invalid, or for another
     /// `WATCHDOG_PID`).
-    public convenience init?(notifier: SystemdNotifier, progressWindow: Duration, logger: Logger) {
+    public convenience init?(
+        notifier: SystemdNotifier,
+        progressWindow: Duration,
+        logger: Logger = Logger(label: "strongswan_exporter.systemd.watchdog")
+    ) {
         guard let interval = notifier.watchdogInterval() else { return nil }
         self.init(
             interval: interval,
