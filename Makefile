@@ -54,7 +54,8 @@ test: deps
 	  else \
 	    echo "NOTE: not root or no network namespaces: the real-daemon tests (LabTests) will skip."; \
 	  fi; \
-	  $(SWIFT) test --skip-build
+	  $(SWIFT) test --skip-build; \
+	  bash systemd/check-units.sh
 
 lab-up: deps
 	$(LAB) up $(LAB_TUNNELS) --rw $(LAB_RW)

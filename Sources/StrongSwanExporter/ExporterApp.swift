@@ -60,6 +60,7 @@ public struct ExporterApp: Sendable {
     /// Runs until SIGTERM/SIGINT.
     public func run() async throws {
         let logger = self.logger
+        ProcessMetrics.noteStart()
         let notifier = SystemdNotifier()
         let store = SnapshotStore()
         let core = ExporterCore(configuration: configuration.poller, store: store, logger: logger)
@@ -72,9 +73,12 @@ public struct ExporterApp: Sendable {
             webConfig = try WebConfig.load(path: path)
         }
         var addresses: [ListenAddress] = []
-        if configuration.systemdSocket {
-            let fds = try SystemdListenFDs.fromEnvironment()
-            addresses = fds.sockets.map { ListenAddress.boundSocket(descriptor: $0.descriptor) }
+        // Socket activation: sockets passed by systemd (LISTEN_FDS) take precedence over --web.listen-address.
+        let inherited = try SystemdListenFDs.fromEnvironment().sockets
+        if !inherited.isEmpty {
+            addresses = inherited.map { ListenAddress.boundSocket(descriptor: $0.descriptor) }
+        } else if configuration.systemdSocket {
+            throw SystemdError(code: .invalidListenEnvironment, message: "--web.systemd-socket: systemd passed no socket (LISTEN_FDS)")
         } else {
             for text in configuration.listenAddresses { addresses.append(try ListenAddress(parsing: text)) }
         }
@@ -108,11 +112,14 @@ public struct ExporterApp: Sendable {
                 let status = await core.statusLine()
                 if readySent.setOnce() { _ = notifier.ready(status: status) } else { _ = notifier.status(status) }
             })
-        var services: [any Service] = [server, poller, SystemdStoppingService(notifier: notifier)]
+        // The group shuts down in reverse order: STOPPING=1 goes out first, then the watchdog, the event
+        // follower, the poller, and the HTTP server last (in-flight scrapes finish).
+        var services: [any Service] = [server, poller]
         if configuration.followEvents {
             services.append(EventFollower(connect: connect, core: core, trigger: trigger, logger: logger))
         }
         if let keeper { services.append(keeper) }
+        services.append(SystemdStoppingService(notifier: notifier))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

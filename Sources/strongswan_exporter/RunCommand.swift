@@ -13,7 +13,7 @@ struct RunCommand: AsyncParsableCommand {
     var listenAddresses: [String] = []
 
     @Flag(name: .customLong("web.systemd-socket"),
-          help: "Serve on the socket(s) systemd passes (socket activation) instead of --web.listen-address.")
+          help: "Require sockets from systemd (socket activation); they are used automatically whenever LISTEN_FDS is set.")
     var systemdSocket = false
 
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")

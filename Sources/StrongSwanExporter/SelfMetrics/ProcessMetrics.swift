@@ -2,10 +2,18 @@
 import Glibc
 #endif
 import PrometheusExposition
+import Synchronization
 
 /// The standard `process_*` metrics of the exporter's own process, read from `/proc/self` at each scrape
 /// (Linux only; elsewhere nothing is rendered).
 public enum ProcessMetrics {
+    private static let startedAt = Mutex<Double?>(nil)
+
+    /// Notes the current time as the process start, used when /proc/stat cannot be read.
+    public static func noteStart() {
+        startedAt.withLock { if $0 == nil { $0 = UnixTime.now() } }
+    }
+
     /// Renders `process_cpu_seconds_total`, `process_resident_memory_bytes`, `process_virtual_memory_bytes`,
     /// `process_open_fds`, `process_max_fds` and `process_start_time_seconds` into `metrics`.
     public static func render(into metrics: inout MetricSet) {
@@ -32,9 +40,15 @@ public enum ProcessMetrics {
             if let rss = field(24) {
                 add(&metrics, "process_resident_memory_bytes", "Resident memory size in bytes.", .gauge, rss * pageSize)
             }
-            if let start = field(22), ticks > 0, let boot = bootTime() {
+            // /proc/stat (boot time) is hidden under systemd's ProcSubset=pid: fall back to the time noted at start.
+            let start: Double? = if let ticksSinceBoot = field(22), ticks > 0, let boot = bootTime() {
+                boot + ticksSinceBoot / ticks
+            } else {
+                startedAt.withLock { $0 }
+            }
+            if let start {
                 add(&metrics, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
-                    .gauge, boot + start / ticks)
+                    .gauge, start)
             }
         }
         if let fds = openFileDescriptors() {
