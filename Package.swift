@@ -79,6 +79,7 @@ let package = Package(
                 "StrongSwanExporter",
                 "StrongSwanCollectors",
                 "VICI",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,7 +101,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StrongSwanCollectorsTests",
-            dependencies: ["StrongSwanCollectors", "VICI", "PrometheusExposition"],
+            dependencies: [
+                "StrongSwanCollectors", "VICI", "PrometheusExposition",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

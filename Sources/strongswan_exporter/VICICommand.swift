@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import NIOCore
 import StrongSwanExporter
 import VICI
 
@@ -25,6 +27,10 @@ struct VICICommand: AsyncParsableCommand {
     @Flag(name: .customLong("pretty"), help: "Indented output instead of one line per message.")
     var pretty = false
 
+    @Option(name: .customLong("save"),
+            help: "Also write the streamed events and the response, as VICI frames (EVENT packets, then CMD_RESPONSE), to this file: a test fixture.")
+    var save: String?
+
     @Argument(help: "The command, e.g. version, stats, list-sas.")
     var command: String
 
@@ -47,11 +53,19 @@ struct VICICommand: AsyncParsableCommand {
         let client = try await VICIClient.connect(to: endpoint, timeout: DurationParser.parse(viciTimeout) ?? .seconds(10))
         let pretty = self.pretty
         let streamName = stream
+        var frames = ByteBuffer()
         do {
             let response = try await client.stream(command, event: stream, message) { event in
                 print("\(streamName ?? "") event:\n" + VICIPrinter.render(event, pretty: pretty))
+                try VICIPacket.event(name: streamName ?? "", message: event).encodeFrame(into: &frames)
             }
             print("\(command) reply:\n" + VICIPrinter.render(response, pretty: pretty))
+            try VICIPacket.commandResponse(response).encodeFrame(into: &frames)
+            if let save {
+                guard FileManager.default.createFile(atPath: save, contents: Data(frames.readableBytesView)) else {
+                    throw ValidationError("cannot write \(save)")
+                }
+            }
         } catch {
             await client.close()
             throw error

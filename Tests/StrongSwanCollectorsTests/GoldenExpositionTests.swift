@@ -1,0 +1,73 @@
+import Foundation
+import PrometheusExposition
+import StrongSwanCollectors
+import VICI
+import XCTest
+
+/// Every collector over VICI exchanges captured from the real lab charon (see Fixtures/lab/README.md), rendered
+/// with a fixed clock and compared byte for byte with the golden exposition `Fixtures/lab/golden.prom`.
+/// Set UPDATE_GOLDEN=1 to rewrite the golden file after checking the differences against the daemon.
+final class GoldenExpositionTests: XCTestCase {
+    static let files = [
+        "version": "version.vici",
+        "stats": "stats.vici",
+        "list-sas": "list-sas.vici",
+        "list-conns": "list-conns.vici",
+        "list-policies trap=yes": "list-policies-trap.vici",
+        "get-counters all=yes": "get-counters-all.vici",
+        "get-counters": "get-counters.vici",
+        "get-pools": "get-pools.vici",
+        "list-certs": "list-certs.vici",
+    ]
+    /// The unix time at which the fixtures were captured (from Fixtures/lab/README.md).
+    static let capturedAt: Double = 1_795_000_000
+
+    func fixtures() throws -> URL {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        return url.appendingPathComponent("lab")
+    }
+
+    func render(perSA: Bool) async throws -> [UInt8] {
+        setenv("TZ", "UTC", 1)
+        tzset()
+        let vici = FixtureVICI(directory: try fixtures(), files: Self.files)
+        var state = CharonState()
+        for name in CollectorCatalogue.names {
+            try await CollectorCatalogue.collect(name, from: vici, into: &state)
+        }
+        var metrics = MetricSet()
+        CollectorCatalogue.render(
+            state, enabled: Set(CollectorCatalogue.names), context: RenderContext(now: Self.capturedAt, perSA: perSA),
+            into: &metrics)
+        XCTAssertEqual(metrics.droppedSampleCount, 0, "no duplicate series")
+        return metrics.encoded()
+    }
+
+    func check(_ bytes: [UInt8], against name: String) throws {
+        let golden = try fixtures().appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try Data(bytes).write(to: golden)
+        }
+        let expected = try Data(contentsOf: golden)
+        if Data(bytes) != expected {
+            let actual = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+            let wanted = String(decoding: expected, as: UTF8.self).split(separator: "\n")
+            let firstDifference = zip(actual, wanted).enumerated().first { $0.element.0 != $0.element.1 }
+            XCTFail("\(name) differs; first difference at line \((firstDifference?.offset ?? min(actual.count, wanted.count)) + 1): \(firstDifference.map { "got \($0.element.0) want \($0.element.1)" } ?? "lengths \(actual.count) vs \(wanted.count)")")
+        }
+    }
+
+    func testLabFixturesRenderToGoldenExposition() async throws {
+        try check(try await render(perSA: true), against: "golden.prom")
+    }
+
+    func testWithoutPerSAFamiliesOnlyAggregatesRemain() async throws {
+        let bytes = try await render(perSA: false)
+        try check(bytes, against: "golden-no-per-sa.prom")
+        let parsed = try ExpositionParser().parse(bytes)
+        XCTAssertNil(parsed.family(named: "strongswan_ike_sa_info"))
+        XCTAssertNil(parsed.family(named: "strongswan_child_sa_bytes_total"))
+        XCTAssertNotNil(parsed.family(named: "strongswan_connection_ike_sas"))
+        XCTAssertNotNil(parsed.family(named: "strongswan_tunnel_up"))
+    }
+}
