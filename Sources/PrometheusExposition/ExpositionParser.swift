@@ -339,7 +339,9 @@ private struct ParserState {
             }
         }
 
-        let family = families[familyIndex]
+        // Read only what is needed: holding a copy of the family would make the append below copy its samples.
+        let familyType = families[familyIndex].type
+        let sampleIndex = families[familyIndex].samples.count
         switch kind {
         case .bucket:
             guard let leValue, Self.isFloat(leValue) else {
@@ -350,7 +352,7 @@ private struct ParserState {
                 throw fail(.missingLabel, "summary sample \(lastName) needs a 'quantile' label holding a number")
             }
         case .plain, .sum, .count:
-            if family.type == .counter && value < 0 {
+            if familyType == .counter && value < 0 {
                 throw fail(.negativeCounter, "counter \(lastName) has the negative value \(snippet(valueRange))")
             }
         }
@@ -361,7 +363,6 @@ private struct ParserState {
         hasher.combine(labelHashSum)
         hasher.combine(nonEmptyLabels)
         let key = hasher.finalize()
-        let sampleIndex = family.samples.count
         let reference = SeriesReference(family: familyIndex, sample: sampleIndex, line: line)
         if let existing = series[key] {
             if isSameSeries(existing, labels) {
@@ -386,15 +387,19 @@ private struct ParserState {
             if requireMetadata && families[current].samples.isEmpty {
                 try checkMetadata(current)
             }
-            if let owner = familyIndexBySampleName[name], owner != current {
-                throw fail(.familyNotContiguous, "sample \(name) of family \(families[owner].name), which began on line \(families[owner].line), after another family")
-            }
             if let other = familyIndexByName[name], other != current {
                 throw fail(.nameClash, "sample \(name) of family \(families[current].name) clashes with family \(name) (line \(families[other].line))")
+            }
+            if let owner = familyIndexBySampleName[name], owner != current {
+                throw fail(.familyNotContiguous, "sample \(name) of family \(families[owner].name), which began on line \(families[owner].line), after another family")
             }
             familyIndexBySampleName[name] = current
             remember(range, name: name, kind: kind, family: current)
             return
+        }
+        if let current = families.indices.last, familyIndexByName[name] == current {
+            let type = families[current].type?.rawValue ?? "untyped"
+            throw fail(.typeMismatch, "sample \(name) does not fit family \(name) of type \(type)")
         }
         if let owner = familyIndexBySampleName[name] ?? familyIndexByName[name] {
             throw fail(.familyNotContiguous, "sample \(name) of family \(families[owner].name), which began on line \(families[owner].line), after another family")
