@@ -19,7 +19,7 @@ GW_NS=$LAB_NAME-gw
 PEER_NS=$LAB_NAME-peer
 CHARON=${LAB_CHARON:-/usr/lib/ipsec/charon}
 PY=${LAB_PYTHON:-python3}
-DPD_DELAY=${LAB_DPD_DELAY:-10}            # seconds; how fast a restart is noticed
+DPD_DELAY=${LAB_DPD_DELAY:-30}            # seconds; sites (gw) and rw clients (peer, half)
 TRAFFIC_PORT=${LAB_TRAFFIC_PORT:-9999}
 
 # Topology (gen_config.py holds the same constants).
@@ -414,17 +414,20 @@ cmd_down() {
     require_root
     # every process in our namespaces is ours (charon, helpers)
     for ns in "$GW_NS" "$PEER_NS"; do
-        ns_exists "$ns" && pids+=($(ip netns pids "$ns" 2>/dev/null))
+        if ns_exists "$ns"; then
+            mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
+        fi
     done
     # a charon whose namespace is already gone: from its pid file, if it is ours
     for role in gw peer; do
         pid=$(cat "$LAB_DIR/$role/charon.pid" 2>/dev/null || true)
-        if [[ -n $pid && -r /proc/$pid/environ ]] &&
-            tr '\0' '\n' <"/proc/$pid/environ" | grep -qx "STRONGSWAN_CONF=$LAB_DIR/$role/strongswan.conf"; then
+        if [[ -n $pid ]] &&
+            grep -qxzF "STRONGSWAN_CONF=$LAB_DIR/$role/strongswan.conf" "/proc/$pid/environ" 2>/dev/null; then
             pids+=("$pid")
         fi
     done
     if ((${#pids[@]})); then
+        mapfile -t pids < <(printf '%s\n' "${pids[@]}" | sort -un)
         kill -TERM "${pids[@]}" 2>/dev/null || true
         for ((i = 0; i < 100; i++)); do
             local alive=0
@@ -434,11 +437,21 @@ cmd_down() {
         done
         kill -KILL "${pids[@]}" 2>/dev/null || true
     fi
+    local nss=0
     for ns in "$GW_NS" "$PEER_NS"; do
-        ns_exists "$ns" && ip netns delete "$ns"
+        if ns_exists "$ns"; then
+            ip netns delete "$ns"
+            nss=$((nss + 1))
+        fi
     done
     rm -f "$LAB_DIR"/{gw,peer}/charon.{vici,pid} "$LAB_DIR/state" "$LAB_DIR/env"
-    ((quiet)) || say "down: ${#pids[@]} process(es) stopped, namespaces removed"
+    if ((!quiet)); then
+        if ((${#pids[@]} + nss)); then
+            say "down: stopped ${#pids[@]} process(es), removed $nss namespace(s)"
+        else
+            say "down: nothing was up"
+        fi
+    fi
 }
 
 cmd_clean() {
@@ -472,21 +485,36 @@ cmd_status() {
 
 cmd_traffic() {
     load_state
-    local i=${1:-} bytes=${2:-} count=${3:-}
+    local pos=() opts=() a i bytes count src dst reverse=0
+    for a in "$@"; do
+        case $a in
+        --reverse) reverse=1; opts+=(--reverse) ;;
+        --json) opts+=(--json) ;;
+        -*) die "traffic: unknown option $a" ;;
+        *) pos+=("$a") ;;
+        esac
+    done
+    i=${pos[0]:-} bytes=${pos[1]:-} count=${pos[2]:-}
     check_index "$i"
-    is_uint "$bytes" || die "usage: traffic I BYTES [COUNT]"
+    is_uint "$bytes" || die "usage: traffic I BYTES [COUNT] [--reverse] [--json]"
+    # default COUNT: as few datagrams as fit the tunnel MTU (1372 payload bytes)
     count=${count:-$(((bytes + 1371) / 1372))}
-    ((count >= 1)) || count=1
     is_uint "$count" || die "COUNT must be a number"
-    echo "tunnel $i: $(site_name "$i")/$(child_name "$i") on gw"
+    ((count >= 1)) || count=1
+    src=$(ts_addr 10.1 "$i") dst=$(ts_addr 10.2 "$i")
+    ((reverse)) && { a=$src; src=$dst; dst=$a; }
+    [[ " ${opts[*]} " == *" --json "* ]] ||
+        echo "tunnel $i: $(site_name "$i")/$(child_name "$i") on gw, $( ((reverse)) && echo "peer -> gw" || echo "gw -> peer")"
     labtool traffic --gw-ns "$GW_NS" --peer-ns "$PEER_NS" --port "$TRAFFIC_PORT" \
-        --bytes "$bytes" --count "$count" "$(ts_addr 10.1 "$i")" "$(ts_addr 10.2 "$i")"
+        --bytes "$bytes" --count "$count" "${opts[@]}" "$src" "$dst"
 }
 
 cmd_traffic_all() {
     load_state
     local bytes=${1:-100}
-    is_uint "$bytes" && ((bytes <= 1372)) || die "usage: traffic-all [BYTES<=1372]"
+    if ! is_uint "$bytes" || ((bytes > 1372)); then
+        die "usage: traffic-all [BYTES<=1372]"
+    fi
     labtool traffic-all --gw-ns "$GW_NS" --peer-ns "$PEER_NS" --port "$TRAFFIC_PORT" \
         --bytes "$bytes" "$LAB_DIR/tunnels.tsv"
 }
@@ -597,11 +625,11 @@ cmd_start() {
 }
 
 cmd_stop() {
-    local role=${1:-} how=term
+    local role=${1:-} how="term"
     [[ $role == gw || $role == peer ]] || die "usage: stop gw|peer [--kill]"
     case ${2:-} in
     "") ;;
-    --kill) how=kill ;;
+    --kill) how="kill" ;;
     *) die "usage: stop gw|peer [--kill]" ;;
     esac
     load_state
@@ -626,7 +654,9 @@ usage: $0 COMMAND [ARGS]
   clean                      down, then remove \$LAB_DIR (incl. cached certificates)
   env                        print export lines (also in \$LAB_DIR/env)
   status                     daemons and SA counts
-  traffic I BYTES [COUNT]    COUNT UDP datagrams, BYTES payload in total, through tunnel I
+  traffic I BYTES [COUNT] [--reverse] [--json]
+                             COUNT UDP datagrams, BYTES payload in total, through tunnel I
+                             (gw -> peer; --reverse: peer -> gw); checks they arrive
   traffic-all [BYTES]        one datagram (default 100 bytes) through every tunnel
   terminate I | initiate I   take tunnel I (site-000I on gw) down / up
   rekey I [--ike]            rekey tunnel I's CHILD_SA (or its IKE_SA)

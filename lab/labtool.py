@@ -253,13 +253,13 @@ def enter_netns(name):
         os.close(fd)
 
 
-def sockets(gw_ns, peer_ns, port):
-    """A receiving socket in the peer namespace, then stay in gw's."""
-    enter_netns(peer_ns)
+def sockets(tx_ns, rx_ns, port):
+    """A receiving socket in rx_ns; then stay in tx_ns to send."""
+    enter_netns(rx_ns)
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     rx.bind(("0.0.0.0", port))
-    enter_netns(gw_ns)
+    enter_netns(tx_ns)
     return rx
 
 
@@ -307,10 +307,12 @@ def cmd_traffic(a):
         raise SystemExit("datagrams of %d bytes exceed the %d-byte limit (tunnel MTU); "
                          "use a larger COUNT (at least %d)"
                          % (max(sizes), a.max_payload, -(-a.bytes // a.max_payload)))
-    rx = sockets(a.gw_ns, a.peer_ns, a.port)
+    tx_ns, rx_ns = (a.peer_ns, a.gw_ns) if a.reverse else (a.gw_ns, a.peer_ns)
+    rx = sockets(tx_ns, rx_ns, a.port)
     send(a.src, a.dst, a.port, sizes, a.gap)
     got, nbytes, _ = drain(rx, a.count, a.timeout)
     result = {"src": a.src, "dst": a.dst, "port": a.port,
+              "direction": "peer->gw" if a.reverse else "gw->peer",
               "sent_datagrams": a.count, "sent_bytes": a.bytes,
               "received_datagrams": got, "received_bytes": nbytes,
               "expected_child_sa_delta": {"bytes": a.bytes + 28 * a.count,
@@ -320,10 +322,12 @@ def cmd_traffic(a):
     else:
         print("sent %d UDP datagrams, %d payload bytes, %s -> %s:%d"
               % (a.count, a.bytes, a.src, a.dst, a.port))
-        print("received in peer namespace: %d datagrams, %d bytes" % (got, nbytes))
+        print("received in %s namespace: %d datagrams, %d bytes"
+              % ("gw" if a.reverse else "peer", got, nbytes))
         print("expected CHILD_SA counter delta: +%d bytes, +%d packets "
-              "(payload + 28 bytes IPv4/UDP header per datagram); gw out, peer in"
-              % (a.bytes + 28 * a.count, a.count))
+              "(payload + 28 bytes IPv4/UDP header per datagram): %s"
+              % (a.bytes + 28 * a.count, a.count,
+                 "peer out, gw in" if a.reverse else "gw out, peer in"))
     return 0 if got == a.count else 1
 
 
@@ -393,6 +397,8 @@ def main():
     sub.choices["traffic"].add_argument("--max-payload", type=int, default=1372)
     sub.choices["traffic"].add_argument("--gap", type=float, default=0.0005)
     sub.choices["traffic"].add_argument("--json", action="store_true")
+    sub.choices["traffic"].add_argument("--reverse", action="store_true",
+                                        help="SRC is in the peer namespace, DST in gw's")
     sub.choices["traffic"].add_argument("src")
     sub.choices["traffic"].add_argument("dst")
     sub.choices["traffic-all"].add_argument("pairs", help="tunnels.tsv")

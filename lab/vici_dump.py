@@ -36,6 +36,7 @@ connection or protocol errors.
 
 import argparse
 import json
+import signal
 import socket
 import sys
 from collections import OrderedDict
@@ -126,6 +127,7 @@ class Client:
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)      # quiet when piped into head
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("uri")
