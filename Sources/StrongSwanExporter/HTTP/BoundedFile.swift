@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads small files (configs, PEM files) whole, refusing anything larger than a limit.
+enum BoundedFile {
+    /// Why a file could not be read.
+    struct ReadError: Error, CustomStringConvertible {
+        var path: String
+        var reason: String
+        var description: String { "\(self.path): \(self.reason)" }
+    }
+
+    /// The default limit: 1 MiB, far above any PEM bundle or web config.
+    static let defaultMaxBytes = 1 << 20
+
+    /// Reads the regular file at `path`, which must be at most `maxBytes` long.
+    static func readAll(path: String, maxBytes: Int = defaultMaxBytes) throws(ReadError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ReadError(path: path, reason: Self.errnoText())
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw ReadError(path: path, reason: Self.errnoText())
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw ReadError(path: path, reason: "not a regular file")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { buffer in
+                read(descriptor, buffer.baseAddress, buffer.count)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(path: path, reason: Self.errnoText())
+            }
+            if count == 0 { break }
+            guard bytes.count + count <= maxBytes else {
+                throw ReadError(path: path, reason: "larger than \(maxBytes) bytes")
+            }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+
+    private static func errnoText() -> String {
+        let code = errno
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+}

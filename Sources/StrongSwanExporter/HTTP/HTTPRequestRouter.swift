@@ -1,0 +1,99 @@
+import CompressNIO
+import NIOCore
+import NIOHTTP1
+
+/// Chooses and builds the response for one request: authentication, `/`, the telemetry path, extra routes, 404.
+struct HTTPRequestRouter: Sendable {
+    let telemetryPath: String
+    let responder: any MetricsResponder
+    let routes: [String: HTTPRoute]
+    let landingPage: ByteBuffer
+    let statistics: HTTPServerStatistics
+
+    /// Small zlib settings for compressing the per-request suffix (a few hundred bytes).
+    private static let suffixCompression = CompressionAlgorithm.gzip(
+        configuration: ZlibConfiguration(windowSize: .window4k, compressionLevel: .fastestCompression, memoryLevel: .memory2K)
+    )
+
+    init(configuration: MetricsHTTPServerConfiguration, responder: any MetricsResponder, statistics: HTTPServerStatistics) {
+        self.telemetryPath = configuration.telemetryPath
+        self.responder = responder
+        var routes: [String: HTTPRoute] = [:]
+        var links: [(href: String, text: String)] = [(configuration.telemetryPath, "Metrics")]
+        for route in configuration.routes where route.path != "/" && route.path != configuration.telemetryPath {
+            routes[route.path] = route
+            if let text = route.landingPageLinkText { links.append((route.path, text)) }
+        }
+        self.routes = routes
+        self.landingPage = LandingPage.render(
+            title: configuration.landingPageTitle,
+            description: configuration.landingPageDescription,
+            links: links
+        )
+        self.statistics = statistics
+    }
+
+    /// The response for `request` (with a body even for `HEAD`: the caller drops it after taking its length).
+    func respond(to request: HTTPServerRequest, security: WebSecurityState) async -> HTTPServerResponse {
+        var request = request
+        if let authenticator = security.authenticator {
+            let user = await authenticator.authenticate(authorization: request.head.headers["Authorization"])
+            guard let user else {
+                self.statistics.recordAuthenticationFailure()
+                var response = HTTPServerResponse.text("Unauthorized\n", status: .unauthorized)
+                response.headers.add(name: "WWW-Authenticate", value: "Basic realm=\"strongswan_exporter\"")
+                return response
+            }
+            request.authenticatedUser = user
+        }
+
+        let method = request.method
+        if request.path == self.telemetryPath {
+            guard method == .GET || method == .HEAD else { return Self.methodNotAllowed(allow: "GET, HEAD") }
+            return await self.scrape(request)
+        }
+        if request.path == "/" {
+            guard method == .GET || method == .HEAD else { return Self.methodNotAllowed(allow: "GET, HEAD") }
+            return HTTPServerResponse(
+                status: .ok,
+                headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8")]),
+                body: [self.landingPage]
+            )
+        }
+        if let route = self.routes[String(request.path)] {
+            guard route.allows(method) else { return Self.methodNotAllowed(allow: route.allowHeaderValue) }
+            return await route.handler(request)
+        }
+        return .text("Not Found\n", status: .notFound)
+    }
+
+    private func scrape(_ request: HTTPServerRequest) async -> HTTPServerResponse {
+        let body = await self.responder.scrapeBody(for: request)
+        var headers = HTTPHeaders([("Content-Type", body.contentType), ("Vary", "Accept-Encoding")])
+        let acceptsGzip = AcceptEncoding(headerValues: request.head.headers["Accept-Encoding"]).allowsGzip
+        if acceptsGzip, let gzip = body.gzip {
+            var parts = [gzip]
+            var suffix = body.suffix
+            if suffix.readableBytes > 0 {
+                do {
+                    parts.append(try suffix.compress(with: Self.suffixCompression))
+                } catch {
+                    // Compression of a small buffer does not fail in practice; serve identity if it does.
+                    return HTTPServerResponse(status: .ok, headers: headers, body: [body.identity, body.suffix])
+                }
+            }
+            headers.add(name: "Content-Encoding", value: "gzip")
+            self.statistics.recordGzipResponse()
+            return HTTPServerResponse(status: .ok, headers: headers, body: parts)
+        }
+        var parts = [body.identity]
+        if body.suffix.readableBytes > 0 { parts.append(body.suffix) }
+        return HTTPServerResponse(status: .ok, headers: headers, body: parts)
+    }
+
+    private static func methodNotAllowed(allow: String) -> HTTPServerResponse {
+        var response = HTTPServerResponse.text("Method Not Allowed\n", status: .methodNotAllowed)
+        response.headers.add(name: "Allow", value: allow)
+        return response
+    }
+}
