@@ -202,6 +202,10 @@ public final class MetricsHTTPServer: Service, Sendable {
                             self.context.logger.error("HTTP listener stopped accepting", metadata: ["error": "\(error)"])
                         }
                     }
+                    // The listener is closed: wait for the open connections (at shutdown, the grace timer closes
+                    // the stragglers), then cancel request handlers that are still running on closed connections.
+                    await self.context.registry.waitUntilEmpty()
+                    group.cancelAll()
                 }
             }
         } catch {
