@@ -233,8 +233,9 @@ struct WebConfigParser {
     // MARK: YAML helpers
 
     private static func isNull(_ node: Node) -> Bool {
-        if case .scalar(let scalar) = node {
-            return scalar.tag.description == "tag:yaml.org,2002:null"
+        // A plain (unquoted) empty, `~` or `null` scalar, as YAML 1.1's null.
+        if case .scalar(let scalar) = node, scalar.style == .plain {
+            return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
         }
         return false
     }
