@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -425,6 +426,92 @@ import Testing
         await #expect(throws: HTTPServerBindError.self) {
             _ = try await HTTPTestServer.start(listen: [.tcp(host: "127.0.0.1", port: server.port)])
         }
+        try await server.stop()
+    }
+}
+
+/// More server behaviour: silent clients, configured headers, counters.
+@Suite(.serialized) struct MetricsHTTPServerExtraTests {
+    @Test func silentConnectionIsClosedAfterTheHeadTimeout() async throws {
+        let limits = HTTPServerLimits(requestHeadTimeout: .milliseconds(300), idleTimeout: .seconds(30))
+        let server = try await HTTPTestServer.start(limits: limits)
+        try await withHTTPTestTimeout {
+            try await withHTTPTestConnection(port: server.port) { connection in
+                let start = ContinuousClock.now
+                #expect(await connection.readUntilClosed().isEmpty)
+                let elapsed = ContinuousClock.now - start
+                #expect(elapsed >= .milliseconds(250))
+                #expect(elapsed < .seconds(4))
+            }
+        }
+        try await server.stop()
+        #expect(server.server.statistics.snapshot().connectionsTimedOut == 1)
+    }
+
+    @Test func configuredHeadersAreOnEveryResponse() async throws {
+        let config = try WebConfig.parse(yaml: """
+            http_server_config:
+              headers:
+                X-Content-Type-Options: nosniff
+                Strict-Transport-Security: max-age=31536000
+            """, baseDirectory: "/")
+        let server = try await HTTPTestServer.start(webConfig: config)
+        try await withHTTPTestConnection(port: server.port) { connection in
+            for path in ["/metrics", "/", "/nope"] {
+                try await connection.request("GET", path)
+                let response = try #require(try await connection.readResponse())
+                #expect(response.header("X-Content-Type-Options") == "nosniff")
+                #expect(response.header("Strict-Transport-Security") == "max-age=31536000")
+            }
+        }
+        try await server.stop()
+    }
+
+    @Test func countersFollowTheTraffic() async throws {
+        let server = try await HTTPTestServer.start()
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("GET", "/metrics")
+            _ = try await connection.readResponse()
+            try await connection.request("HEAD", "/metrics")
+            _ = try await connection.readResponse(toHEAD: true)
+            try await connection.request("GET", "/nope")
+            _ = try await connection.readResponse()
+        }
+        try await server.stop()
+        let statistics = server.server.statistics.snapshot()
+        #expect(statistics.responsesByStatus == [200: 2, 404: 1])
+        let metricsBytes = (HTTPTestServer.identityBody + HTTPTestServer.suffix).utf8.count
+        #expect(statistics.responseBodyBytes == UInt64(metricsBytes + "Not Found\n".utf8.count))
+        #expect(statistics.connectionsAccepted == 1)
+        #expect(statistics.connectionsOpen == 0)
+    }
+}
+
+/// Serving on a socket that was bound before the server started (as systemd socket activation hands over).
+@Suite struct MetricsHTTPServerBoundSocketTests {
+    @Test func servesOnAnAlreadyBoundSocket() async throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(bound == 0)
+        try #require(listen(descriptor, 16) == 0)
+
+        let server = try await HTTPTestServer.start(listen: [.boundSocket(descriptor: descriptor)])
+        let port = try #require(server.server.localAddresses.first?.port)
+        #expect(port != 0)
+        let response = try await withHTTPTestConnection(port: port) { connection in
+            try await connection.request("GET", "http://localhost:\(port)/metrics")
+            return try await connection.readResponse()
+        }
+        #expect(response?.status == 200)
         try await server.stop()
     }
 }
