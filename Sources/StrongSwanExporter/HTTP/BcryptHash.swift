@@ -52,6 +52,13 @@ public struct BcryptHash: Sendable, Hashable, CustomStringConvertible {
         return result
     }
 
+    /// Runs `crypt_rn` with a scratch area of its own (for tools and tests; the server reuses one).
+    static func crypt(password: [UInt8], setting: String) -> [UInt8]? {
+        let scratch = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
+        defer { scratch.deallocate() }
+        return Self.crypt(password: password, setting: setting, scratch: scratch)
+    }
+
     private static func digit(_ byte: UInt8) -> Int? {
         guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
         return Int(byte - UInt8(ascii: "0"))

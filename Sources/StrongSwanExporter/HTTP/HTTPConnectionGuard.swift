@@ -82,7 +82,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         context.fireChannelRead(data)
         // The decoder ran synchronously: if the head is still incomplete, check its size.
-        if case .awaitingHead(let bytes, _) = self.state, bytes > self.maxHeadBytes {
+        if case .awaitingHead(let bytes, _) = self.state, bytes > self.maxHeadBytes, context.channel.isActive {
             self.rejectOversizedHead(context: context)
         }
     }

@@ -6,6 +6,7 @@ final class HTTPConnectionRegistry: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
         var shuttingDown = false
+        var emptyWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let maxConnections: Int
@@ -30,7 +31,13 @@ final class HTTPConnectionRegistry: Sendable {
         }
         if admitted {
             channel.closeFuture.whenComplete { _ in
-                self.state.withLock { _ = $0.channels.removeValue(forKey: key) }
+                let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                    state.channels.removeValue(forKey: key)
+                    guard state.channels.isEmpty else { return [] }
+                    defer { state.emptyWaiters = [] }
+                    return state.emptyWaiters
+                }
+                for waiter in waiters { waiter.resume() }
             }
         }
         return admitted
@@ -55,6 +62,18 @@ final class HTTPConnectionRegistry: Sendable {
         }
         for channel in channels {
             channel.close(promise: nil)
+        }
+    }
+
+    /// Returns once no connection is open (at once if none is).
+    func waitUntilEmpty() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let isEmpty = self.state.withLock { state -> Bool in
+                if state.channels.isEmpty { return true }
+                state.emptyWaiters.append(continuation)
+                return false
+            }
+            if isEmpty { continuation.resume() }
         }
     }
 

@@ -8,7 +8,8 @@ import NIOHTTP1
 public struct HTTPServerRequest: Sendable {
     /// The request head as decoded by NIOHTTP1.
     public var head: HTTPRequestHead
-    /// The path of the request target, before any `?`, not percent-decoded.
+    /// The path of the request target, before any `?`, not percent-decoded (for an absolute-form target,
+    /// the path after the authority).
     public var path: Substring
     /// The query of the request target after the first `?`, not percent-decoded (empty when there is none).
     public var query: Substring
@@ -20,7 +21,12 @@ public struct HTTPServerRequest: Sendable {
     /// Creates a request from a head, splitting the target into ``path`` and ``query``.
     public init(head: HTTPRequestHead, remoteAddress: SocketAddress? = nil, authenticatedUser: String? = nil) {
         self.head = head
-        let uri = head.uri[...]
+        var uri = head.uri[...]
+        // Absolute form (`GET http://host:9814/metrics`, RFC 9112 §3.2.2): keep only path and query.
+        for scheme in ["http://", "https://"] where uri.lowercased().hasPrefix(scheme) {
+            let afterScheme = uri.dropFirst(scheme.count)
+            uri = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterScheme[$0...] } ?? "/"
+        }
         if let mark = uri.firstIndex(of: "?") {
             self.path = uri[..<mark]
             self.query = uri[uri.index(after: mark)...]

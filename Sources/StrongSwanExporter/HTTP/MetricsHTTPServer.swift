@@ -137,8 +137,8 @@ public final class MetricsHTTPServer: Service, Sendable {
 
     /// Serves until graceful shutdown completes or the task is cancelled (which closes everything at once).
     public func run() async throws {
-        try await withTaskCancellationHandler {
-            try await withGracefulShutdownHandler {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
                     for listener in self.listeners {
                         group.addTask { await self.accept(on: listener) }
@@ -202,6 +202,10 @@ public final class MetricsHTTPServer: Service, Sendable {
                             self.context.logger.error("HTTP listener stopped accepting", metadata: ["error": "\(error)"])
                         }
                     }
+                    // The listener is closed: wait for the open connections (at shutdown, the grace timer closes
+                    // the stragglers), then cancel request handlers that are still running on closed connections.
+                    await self.context.registry.waitUntilEmpty()
+                    group.cancelAll()
                 }
             }
         } catch {

@@ -221,11 +221,21 @@ struct WebConfigParser {
         }
     }
 
+    private static func rank(_ version: TLSVersion) -> Int {
+        switch version {
+        case .tlsv1: return 10
+        case .tlsv11: return 11
+        case .tlsv12: return 12
+        case .tlsv13: return 13
+        }
+    }
+
     // MARK: YAML helpers
 
     private static func isNull(_ node: Node) -> Bool {
-        if case .scalar(let scalar) = node {
-            return scalar.tag.description == "tag:yaml.org,2002:null"
+        // A plain (unquoted) empty, `~` or `null` scalar, as YAML 1.1's null.
+        if case .scalar(let scalar) = node, scalar.style == .plain {
+            return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
         }
         return false
     }
@@ -292,16 +302,6 @@ struct WebConfigParser {
         case "TLS12": return .tlsv12
         case "TLS13": return .tlsv13
         case let other: throw WebConfigError("\(path): unknown TLS version \"\(other)\" (TLS10, TLS11, TLS12, TLS13)")
-        }
-    }
-
-    /// Orders TLS versions (NIOSSL's `TLSVersion` is not Comparable).
-    static func rank(_ version: TLSVersion) -> Int {
-        switch version {
-        case .tlsv1: return 0
-        case .tlsv11: return 1
-        case .tlsv12: return 2
-        case .tlsv13: return 3
         }
     }
 }

@@ -1,0 +1,517 @@
+import Glibc
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+@testable import StrongSwanExporter
+
+/// The metrics HTTP server, exercised over real sockets on 127.0.0.1.
+@Suite(.serialized) struct MetricsHTTPServerTests {
+    static let fullBody = HTTPTestServer.identityBody + HTTPTestServer.suffix
+
+    @Test func getServesIdentityBodyWithSuffixAndHeaders() async throws {
+        let server = try await HTTPTestServer.start()
+        let response = try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("GET", "/metrics")
+            return try await connection.readResponse()
+        }
+        #expect(response?.status == 200)
+        #expect(response?.bodyText == Self.fullBody)
+        #expect(response?.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(response?.header("Content-Length") == String(Self.fullBody.utf8.count))
+        #expect(response?.header("Vary") == "Accept-Encoding")
+        #expect(response?.header("Content-Encoding") == nil)
+        try await server.stop()
+        #expect(server.server.statistics.snapshot().responsesByStatus[200] == 1)
+    }
+
+    @Test func headHasTheHeadersOfGetAndNoBody() async throws {
+        let server = try await HTTPTestServer.start()
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("HEAD", "/metrics")
+            let head = try #require(try await connection.readResponse(toHEAD: true))
+            #expect(head.status == 200)
+            #expect(head.header("Content-Length") == String(Self.fullBody.utf8.count))
+            #expect(head.header("Content-Type") == ScrapeBody.textContentType)
+            // No body bytes came: the next response starts right away.
+            try await connection.request("GET", "/")
+            let next = try #require(try await connection.readResponse())
+            #expect(next.status == 200)
+            #expect(next.bodyText.contains("href=\"/metrics\""))
+            #expect(connection.pendingBytes.isEmpty)
+        }
+        try await server.stop()
+    }
+
+    @Test func gzipBodyWithSuffixDecompressesToIdentityPlusSuffix() async throws {
+        let gzipped = try await HTTPTestProcess.run(["gzip", "-c"], input: Array(HTTPTestServer.identityBody.utf8))
+        let server = try await HTTPTestServer.start(
+            responder: HTTPTestServer.fixedResponder(gzip: ByteBuffer(bytes: gzipped))
+        )
+        let response = try #require(
+            try await withHTTPTestConnection(port: server.port) { connection in
+                try await connection.request("GET", "/metrics", headers: ["Accept-Encoding: gzip"])
+                return try await connection.readResponse()
+            }
+        )
+        try await server.stop()
+        #expect(response.header("Content-Encoding") == "gzip")
+        #expect(response.header("Vary") == "Accept-Encoding")
+        #expect(response.body.count > gzipped.count)  // main member plus a suffix member
+        #expect(Array(response.body.prefix(gzipped.count)) == gzipped)
+        let viaGzip = try await HTTPTestProcess.run(["gzip", "-dc"], input: response.body)
+        #expect(String(decoding: viaGzip, as: UTF8.self) == Self.fullBody)
+        let viaPython = try await HTTPTestProcess.run(
+            ["python3", "-c", "import gzip,sys; sys.stdout.buffer.write(gzip.decompress(sys.stdin.buffer.read()))"],
+            input: response.body
+        )
+        #expect(String(decoding: viaPython, as: UTF8.self) == Self.fullBody)
+    }
+
+    @Test(arguments: [
+        ("gzip", true), ("gzip;q=0", false), ("identity, gzip;q=0.5", true), ("*", true), ("*;q=0", false),
+        ("*, gzip;q=0", false), ("br", false), (nil, false),
+    ] as [(String?, Bool)])
+    func gzipIsChosenOnlyWhenAccepted(acceptEncoding: String?, expectGzip: Bool) async throws {
+        let server = try await HTTPTestServer.start(
+            responder: HTTPTestServer.fixedResponder(gzip: ByteBuffer(bytes: [0x1f, 0x8b]))
+        )
+        let response = try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("GET", "/metrics", headers: acceptEncoding.map { ["Accept-Encoding: \($0)"] } ?? [])
+            return try await connection.readResponse()
+        }
+        try await server.stop()
+        #expect((response?.header("Content-Encoding") == "gzip") == expectGzip)
+    }
+
+    @Test func headOfGzipScrapeReportsTheGzipLength() async throws {
+        let gzipped = try await HTTPTestProcess.run(["gzip", "-c"], input: Array(HTTPTestServer.identityBody.utf8))
+        let server = try await HTTPTestServer.start(
+            responder: HTTPTestServer.fixedResponder(gzip: ByteBuffer(bytes: gzipped))
+        )
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("GET", "/metrics", headers: ["Accept-Encoding: gzip"])
+            let get = try #require(try await connection.readResponse())
+            try await connection.request("HEAD", "/metrics", headers: ["Accept-Encoding: gzip"])
+            let head = try #require(try await connection.readResponse(toHEAD: true))
+            #expect(head.header("Content-Length") == String(get.body.count))
+            #expect(head.header("Content-Encoding") == "gzip")
+        }
+        try await server.stop()
+    }
+
+    @Test func unknownPathIs404AndWrongMethodIs405() async throws {
+        let server = try await HTTPTestServer.start()
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("GET", "/nope")
+            #expect(try await connection.readResponse()?.status == 404)
+            try await connection.request("POST", "/metrics", headers: ["Content-Length: 0"])
+            let notAllowed = try #require(try await connection.readResponse())
+            #expect(notAllowed.status == 405)
+            #expect(notAllowed.header("Allow") == "GET, HEAD")
+            try await connection.request("DELETE", "/")
+            #expect(try await connection.readResponse()?.status == 405)
+        }
+        try await server.stop()
+    }
+
+    @Test func malformedRequestIs400AndCloses() async throws {
+        let server = try await HTTPTestServer.start()
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.send("GET /metrics HTTP/1.1\r\nHost test\r\n\r\n")
+            let response = try #require(try await connection.readResponse())
+            #expect(response.status == 400)
+            #expect(response.header("Connection") == "close")
+            #expect(await connection.readUntilClosed().isEmpty)
+        }
+        try await server.stop()
+    }
+
+    @Test func keepAliveServesSeveralRequestsAndHonoursConnectionClose() async throws {
+        let server = try await HTTPTestServer.start()
+        try await withHTTPTestConnection(port: server.port) { connection in
+            for _ in 0..<3 {
+                try await connection.request("GET", "/metrics")
+                let response = try #require(try await connection.readResponse())
+                #expect(response.status == 200)
+                #expect(response.header("Connection") == nil)
+            }
+            try await connection.request("GET", "/metrics", headers: ["Connection: close"])
+            let last = try #require(try await connection.readResponse())
+            #expect(last.status == 200)
+            #expect(last.header("Connection") == "close")
+            #expect(await connection.readUntilClosed().isEmpty)
+            #expect(connection.isClosed)
+        }
+        try await server.stop()
+        #expect(server.server.statistics.snapshot().connectionsAccepted == 1)
+    }
+
+    @Test func http10WithoutKeepAliveIsClosed() async throws {
+        let server = try await HTTPTestServer.start()
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.send("GET /metrics HTTP/1.0\r\n\r\n")
+            let response = try #require(try await connection.readResponse())
+            #expect(response.status == 200)
+            #expect(response.bodyText == Self.fullBody)
+            #expect(await connection.readUntilClosed().isEmpty)
+        }
+        try await server.stop()
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let server = try await HTTPTestServer.start()
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.send(
+                "GET /nope HTTP/1.1\r\nHost: a\r\n\r\nHEAD /metrics HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"
+            )
+            #expect(try await connection.readResponse()?.status == 404)
+            let head = try #require(try await connection.readResponse(toHEAD: true))
+            #expect(head.status == 200)
+            let metrics = try #require(try await connection.readResponse())
+            #expect(metrics.bodyText == Self.fullBody)
+            let landing = try #require(try await connection.readResponse())
+            #expect(landing.header("Content-Type") == "text/html; charset=utf-8")
+        }
+        try await server.stop()
+    }
+
+    @Test func oversizedHeaderFieldsAre431() async throws {
+        let server = try await HTTPTestServer.start(limits: HTTPServerLimits(maxRequestHeadBytes: 4096))
+        try await withHTTPTestConnection(port: server.port) { connection in
+            let big = String(repeating: "a", count: 6000)
+            try await connection.request("GET", "/metrics", headers: ["X-Big: \(big)"])
+            let response = try #require(try await connection.readResponse())
+            #expect(response.status == 431)
+            #expect(await connection.readUntilClosed().isEmpty)
+        }
+        try await server.stop()
+    }
+
+    @Test func oversizedRequestLineIs431() async throws {
+        let server = try await HTTPTestServer.start(limits: HTTPServerLimits(maxRequestHeadBytes: 1024))
+        try await withHTTPTestConnection(port: server.port) { connection in
+            // No end of head: the guard counts bytes and gives up past twice the header limit.
+            try await connection.send("GET /metrics?" + String(repeating: "x", count: 4000))
+            let response = try #require(try await connection.readResponse())
+            #expect(response.status == 431)
+            #expect(await connection.readUntilClosed().isEmpty)
+        }
+        try await server.stop()
+    }
+
+    @Test func requestBodyOverTheCapIs413() async throws {
+        let server = try await HTTPTestServer.start(limits: HTTPServerLimits(maxRequestBodyBytes: 100))
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("POST", "/metrics", headers: ["Content-Length: 1000"])
+            try await connection.send(String(repeating: "b", count: 1000))
+            let response = try #require(try await connection.readResponse())
+            #expect(response.status == 413)
+            #expect(response.header("Connection") == "close")
+        }
+        try await server.stop()
+    }
+
+    @Test func slowlorisIsCutOffWhileOthersAreServed() async throws {
+        let limits = HTTPServerLimits(requestHeadTimeout: .milliseconds(1500), idleTimeout: .seconds(30))
+        let server = try await HTTPTestServer.start(limits: limits)
+        let port = server.port
+        try await withHTTPTestTimeout {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await withHTTPTestConnection(port: port) { connection in
+                        let start = ContinuousClock.now
+                        try await connection.send("GET /metrics HTTP/1.1\r\nHost: a\r\nX-Slow: ")
+                        // Trickle one byte every 200 ms; the server must cut this off after the head timeout.
+                        var cutOff = false
+                        for _ in 0..<100 {
+                            do {
+                                try await connection.send("x")
+                            } catch {
+                                cutOff = true
+                                break
+                            }
+                            try await Task.sleep(for: .milliseconds(200))
+                        }
+                        let elapsed = ContinuousClock.now - start
+                        #expect(cutOff)
+                        #expect(elapsed >= .milliseconds(1400))
+                        #expect(elapsed < .seconds(6))
+                    }
+                }
+                group.addTask {
+                    // Meanwhile others are served at once, repeatedly.
+                    for _ in 0..<5 {
+                        let start = ContinuousClock.now
+                        let response = try await withHTTPTestConnection(port: port) { connection in
+                            try await connection.request("GET", "/metrics")
+                            return try await connection.readResponse()
+                        }
+                        #expect(response?.status == 200)
+                        #expect(ContinuousClock.now - start < .seconds(1))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await server.stop()
+        #expect(server.server.statistics.snapshot().connectionsTimedOut >= 1)
+    }
+
+    @Test func idleConnectionIsClosedAfterIdleTimeout() async throws {
+        let limits = HTTPServerLimits(requestHeadTimeout: .seconds(5), idleTimeout: .milliseconds(300))
+        let server = try await HTTPTestServer.start(limits: limits)
+        try await withHTTPTestTimeout {
+            try await withHTTPTestConnection(port: server.port) { connection in
+                try await connection.request("GET", "/metrics")
+                #expect(try await connection.readResponse()?.status == 200)
+                let start = ContinuousClock.now
+                #expect(await connection.readUntilClosed().isEmpty)
+                #expect(ContinuousClock.now - start < .seconds(4))
+            }
+        }
+        try await server.stop()
+    }
+
+    @Test func connectionsOverTheCapAreClosedAndCounted() async throws {
+        let server = try await HTTPTestServer.start(limits: HTTPServerLimits(maxConnections: 2))
+        let port = server.port
+        try await withHTTPTestTimeout {
+            try await withHTTPTestConnection(port: port) { first in
+                try await first.request("GET", "/metrics")
+                #expect(try await first.readResponse()?.status == 200)
+                try await withHTTPTestConnection(port: port) { second in
+                    try await second.request("GET", "/metrics")
+                    #expect(try await second.readResponse()?.status == 200)
+                    try await withHTTPTestConnection(port: port) { third in
+                        try? await third.request("GET", "/metrics")
+                        let response = try await third.readResponse()
+                        #expect(response == nil)
+                    }
+                    // The admitted ones still work.
+                    try await first.request("GET", "/")
+                    #expect(try await first.readResponse()?.status == 200)
+                }
+            }
+        }
+        try await server.stop()
+        let statistics = server.server.statistics.snapshot()
+        #expect(statistics.connectionsRejected == 1)
+        #expect(statistics.connectionsAccepted == 2)
+    }
+
+    @Test func gracefulShutdownLetsInFlightRequestFinishAndClosesIdleOnes() async throws {
+        let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        let slow = HTTPRoute(path: "/slow") { _ in
+            enteredContinuation.yield()
+            for await _ in release { break }
+            return .text("finished\n")
+        }
+        let server = try await HTTPTestServer.start(routes: [slow])
+        let port = server.port
+        try await withHTTPTestTimeout {
+            try await withHTTPTestConnection(port: port) { idle in
+                try await idle.request("GET", "/metrics")
+                #expect(try await idle.readResponse()?.status == 200)
+
+                try await withHTTPTestConnection(port: port) { busy in
+                    try await busy.request("GET", "/slow")
+                    var iterator = entered.makeAsyncIterator()
+                    _ = await iterator.next()
+
+                    server.server.beginGracefulShutdown()
+                    // The idle keep-alive connection is closed at once.
+                    #expect(await idle.readUntilClosed().isEmpty)
+                    // New connections are refused.
+                    await #expect(throws: (any Error).self) {
+                        try await withHTTPTestConnection(port: port) { _ in () }
+                    }
+                    // The request under way completes, with `Connection: close`.
+                    releaseContinuation.yield()
+                    let response = try #require(try await busy.readResponse())
+                    #expect(response.status == 200)
+                    #expect(response.bodyText == "finished\n")
+                    #expect(response.header("Connection") == "close")
+                    #expect(await busy.readUntilClosed().isEmpty)
+                }
+            }
+            try await server.task.value
+        }
+    }
+
+    @Test func gracefulShutdownClosesStragglersAfterTheGracePeriod() async throws {
+        let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
+        let stuck = HTTPRoute(path: "/stuck") { _ in
+            enteredContinuation.yield()
+            // Never answers on its own; only cancellation ends it.
+            let (never, _) = AsyncStream<Void>.makeStream()
+            for await _ in never {}
+            return .text("late\n")
+        }
+        let server = try await HTTPTestServer.start(
+            routes: [stuck],
+            limits: HTTPServerLimits(shutdownGracePeriod: .milliseconds(300))
+        )
+        try await withHTTPTestTimeout {
+            try await withHTTPTestConnection(port: server.port) { connection in
+                try await connection.request("GET", "/stuck")
+                var iterator = entered.makeAsyncIterator()
+                _ = await iterator.next()
+                let start = ContinuousClock.now
+                server.server.beginGracefulShutdown()
+                #expect(await connection.readUntilClosed().isEmpty)
+                #expect(ContinuousClock.now - start < .seconds(3))
+            }
+            // run() returns: the stuck handler was cancelled after the grace period.
+            try await server.task.value
+        }
+    }
+
+    @Test func extraRoutesAndLandingPageLinks() async throws {
+        let probe = HTTPRoute(path: "/probe", landingPageLinkText: "Probe") { request in
+            .text("target=\(request.queryValues(named: "target").joined(separator: ","))\n")
+        }
+        let server = try await HTTPTestServer.start(routes: [probe])
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("GET", "/probe?target=a%20b&target=c+d")
+            #expect(try await connection.readResponse()?.bodyText == "target=a b,c d\n")
+            try await connection.request("POST", "/probe", headers: ["Content-Length: 0"])
+            let notAllowed = try #require(try await connection.readResponse())
+            #expect(notAllowed.status == 405)
+            #expect(notAllowed.header("Allow") == "GET, HEAD")
+            try await connection.request("GET", "/")
+            let landing = try #require(try await connection.readResponse()).bodyText
+            #expect(landing.contains("<a href=\"/probe\">Probe</a>"))
+            #expect(landing.contains("<a href=\"/metrics\">Metrics</a>"))
+        }
+        try await server.stop()
+    }
+
+    @Test func listensOnEveryInterfaceForAnEmptyHost() async throws {
+        let server = try await HTTPTestServer.start(listen: [.tcp(host: "", port: 0)])
+        let response = try await withHTTPTestConnection(port: server.port, host: "127.0.0.1") { connection in
+            try await connection.request("GET", "/metrics")
+            return try await connection.readResponse()
+        }
+        #expect(response?.status == 200)
+        if server.server.localAddresses.first?.protocol == .inet6 {
+            let overIPv6 = try await withHTTPTestConnection(port: server.port, host: "::1") { connection in
+                try await connection.request("GET", "/metrics")
+                return try await connection.readResponse()
+            }
+            #expect(overIPv6?.status == 200)
+        }
+        try await server.stop()
+    }
+
+    @Test func severalListenAddressesAreServed() async throws {
+        let server = try await HTTPTestServer.start(
+            listen: [.tcp(host: "127.0.0.1", port: 0), .tcp(host: "127.0.0.1", port: 0)]
+        )
+        #expect(server.server.localAddresses.count == 2)
+        for address in server.server.localAddresses {
+            let response = try await withHTTPTestConnection(port: address.port ?? 0) { connection in
+                try await connection.request("GET", "/metrics")
+                return try await connection.readResponse()
+            }
+            #expect(response?.status == 200)
+        }
+        try await server.stop()
+    }
+
+    @Test func bindingATakenPortFailsWithTheAddress() async throws {
+        let server = try await HTTPTestServer.start()
+        await #expect(throws: HTTPServerBindError.self) {
+            _ = try await HTTPTestServer.start(listen: [.tcp(host: "127.0.0.1", port: server.port)])
+        }
+        try await server.stop()
+    }
+}
+
+/// More server behaviour: silent clients, configured headers, counters.
+@Suite(.serialized) struct MetricsHTTPServerExtraTests {
+    @Test func silentConnectionIsClosedAfterTheHeadTimeout() async throws {
+        let limits = HTTPServerLimits(requestHeadTimeout: .milliseconds(300), idleTimeout: .seconds(30))
+        let server = try await HTTPTestServer.start(limits: limits)
+        try await withHTTPTestTimeout {
+            try await withHTTPTestConnection(port: server.port) { connection in
+                let start = ContinuousClock.now
+                #expect(await connection.readUntilClosed().isEmpty)
+                let elapsed = ContinuousClock.now - start
+                #expect(elapsed >= .milliseconds(250))
+                #expect(elapsed < .seconds(4))
+            }
+        }
+        try await server.stop()
+        #expect(server.server.statistics.snapshot().connectionsTimedOut == 1)
+    }
+
+    @Test func configuredHeadersAreOnEveryResponse() async throws {
+        let config = try WebConfig.parse(yaml: """
+            http_server_config:
+              headers:
+                X-Content-Type-Options: nosniff
+                Strict-Transport-Security: max-age=31536000
+            """, baseDirectory: "/")
+        let server = try await HTTPTestServer.start(webConfig: config)
+        try await withHTTPTestConnection(port: server.port) { connection in
+            for path in ["/metrics", "/", "/nope"] {
+                try await connection.request("GET", path)
+                let response = try #require(try await connection.readResponse())
+                #expect(response.header("X-Content-Type-Options") == "nosniff")
+                #expect(response.header("Strict-Transport-Security") == "max-age=31536000")
+            }
+        }
+        try await server.stop()
+    }
+
+    @Test func countersFollowTheTraffic() async throws {
+        let server = try await HTTPTestServer.start()
+        try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("GET", "/metrics")
+            _ = try await connection.readResponse()
+            try await connection.request("HEAD", "/metrics")
+            _ = try await connection.readResponse(toHEAD: true)
+            try await connection.request("GET", "/nope")
+            _ = try await connection.readResponse()
+        }
+        try await server.stop()
+        let statistics = server.server.statistics.snapshot()
+        #expect(statistics.responsesByStatus == [200: 2, 404: 1])
+        let metricsBytes = (HTTPTestServer.identityBody + HTTPTestServer.suffix).utf8.count
+        #expect(statistics.responseBodyBytes == UInt64(metricsBytes + "Not Found\n".utf8.count))
+        #expect(statistics.connectionsAccepted == 1)
+        #expect(statistics.connectionsOpen == 0)
+    }
+}
+
+/// Serving on a socket that was bound before the server started (as systemd socket activation hands over).
+@Suite struct MetricsHTTPServerBoundSocketTests {
+    @Test func servesOnAnAlreadyBoundSocket() async throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(bound == 0)
+        try #require(listen(descriptor, 16) == 0)
+
+        let server = try await HTTPTestServer.start(listen: [.boundSocket(descriptor: descriptor)])
+        let port = try #require(server.server.localAddresses.first?.port)
+        #expect(port != 0)
+        let response = try await withHTTPTestConnection(port: port) { connection in
+            try await connection.request("GET", "http://localhost:\(port)/metrics")
+            return try await connection.readResponse()
+        }
+        #expect(response?.status == 200)
+        try await server.stop()
+    }
+}
