@@ -13,6 +13,7 @@ public struct VICIError: Error, Sendable, Hashable, CustomStringConvertible {
             case nameTooLong, valueTooLong, depthLimitExceeded, messageTooLarge
             case unknownCommand, unknownEvent, commandFailed, missingKey, invalidValue
             case timeout, connectionClosed, connectFailed, invalidEndpoint, streamTooLarge
+            case cancelled, eventBufferOverflow
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -77,7 +78,14 @@ public struct VICIError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidEndpoint = Code(.invalidEndpoint)
         /// A streamed command delivered more data than the configured limit.
         public static let streamTooLarge = Code(.streamTooLarge)
+        /// The calling task was cancelled while it waited for the daemon (the connection stays usable: the
+        /// library consumes the late answer itself).
+        public static let cancelled = Code(.cancelled)
+        /// An event subscription buffered more events (or bytes) than allowed and its overflow policy is
+        /// ``VICIEventStream/OverflowPolicy/fail``.
+        public static let eventBufferOverflow = Code(.eventBufferOverflow)
 
+        /// The code's name, e.g. `frameTooLarge`.
         public var description: String { base.rawValue }
     }
 
@@ -95,6 +103,7 @@ public struct VICIError: Error, Sendable, Hashable, CustomStringConvertible {
         self.offset = offset
     }
 
+    /// `VICI <code>: <message>`, followed by the byte offset when there is one.
     public var description: String {
         if let offset { return "VICI \(code): \(message) (at byte \(offset))" }
         return "VICI \(code): \(message)"
