@@ -24,12 +24,29 @@ public struct ExporterApp: Sendable {
         self.logger = Logger(label: "strongswan_exporter")
     }
 
-    func makeConnector() -> @Sendable () async throws -> VICIClient {
+    var connectionConfiguration: VICIConnection.Configuration {
+        var settings = VICIConnection.Configuration()
+        settings.commandTimeout = TimeAmount(configuration.viciTimeout)
+        settings.connectTimeout = TimeAmount(min(configuration.viciTimeout, .seconds(5)))
+        return settings
+    }
+
+    func makeConnector() -> @Sendable () async throws -> VICIConnection {
         let uri = configuration.viciURI
-        let timeout = configuration.viciTimeout
+        let settings = connectionConfiguration
         return {
-            let endpoint = try VICIEndpoint(uri: uri)
-            return try await VICIClient.connect(to: endpoint, timeout: timeout)
+            let endpoint = try VICIEndpoint(parsing: uri)
+            return try await VICIConnection.connect(to: endpoint, configuration: settings)
+        }
+    }
+
+    func makeSubscriber() -> @Sendable ([String]) async throws -> VICIEventStream {
+        let uri = configuration.viciURI
+        var settings = VICIEventStream.Configuration()
+        settings.connection = connectionConfiguration
+        return { [settings] events in
+            let endpoint = try VICIEndpoint(parsing: uri)
+            return try await VICIEventStream.subscribe(to: endpoint, events: events, configuration: settings)
         }
     }
 
@@ -116,7 +133,7 @@ public struct ExporterApp: Sendable {
         // follower, the poller, and the HTTP server last (in-flight scrapes finish).
         var services: [any Service] = [server, poller]
         if configuration.followEvents {
-            services.append(EventFollower(connect: connect, core: core, trigger: trigger, logger: logger))
+            services.append(EventFollower(subscribe: makeSubscriber(), core: core, trigger: trigger, logger: logger))
         }
         if let keeper { services.append(keeper) }
         services.append(SystemdStoppingService(notifier: notifier))

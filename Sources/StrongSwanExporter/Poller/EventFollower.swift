@@ -8,7 +8,7 @@ import VICI
 /// with capped backoff when charon goes away, and asks for a full poll after every (re)subscription so that
 /// nothing that happened while unsubscribed is missed.
 public struct EventFollower: Service {
-    let connect: @Sendable () async throws -> VICIClient
+    let subscribe: @Sendable ([String]) async throws -> VICIEventStream
     let core: ExporterCore
     let trigger: PollTrigger
     let logger: Logger
@@ -16,9 +16,10 @@ public struct EventFollower: Service {
     let maxBackoff: Duration
 
     /// Creates the follower.
-    public init(connect: @escaping @Sendable () async throws -> VICIClient, core: ExporterCore, trigger: PollTrigger,
+    public init(subscribe: @escaping @Sendable ([String]) async throws -> VICIEventStream, core: ExporterCore,
+                trigger: PollTrigger,
                 logger: Logger, minBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(30)) {
-        self.connect = connect
+        self.subscribe = subscribe
         self.core = core
         self.trigger = trigger
         self.logger = logger
@@ -35,11 +36,10 @@ public struct EventFollower: Service {
         var backoff = minBackoff
         var wasSubscribed = false
         while !Task.isCancelled {
-            var client: VICIClient?
+            var subscription: VICIEventStream?
             do {
-                let connected = try await connect()
-                client = connected
-                let events = try await connected.subscribe(TunnelLedger.eventNames)
+                let events = try await subscribe(TunnelLedger.eventNames)
+                subscription = events
                 if wasSubscribed { logger.info("event subscription restored") }
                 wasSubscribed = true
                 backoff = minBackoff
@@ -49,14 +49,14 @@ public struct EventFollower: Service {
                         if await core.apply(event: event.name, message: event.message) { trigger.fire() }
                     }
                 } onCancel: {
-                    Task { await connected.close() }
+                    Task { await events.close() }
                 }
             } catch {
                 if wasSubscribed, !Task.isCancelled {
                     logger.warning("event subscription lost", metadata: ["error": "\(error)"])
                 }
             }
-            await client?.close()
+            await subscription?.close()
             if Task.isCancelled { break }
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, maxBackoff)

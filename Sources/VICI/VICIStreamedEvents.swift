@@ -1,0 +1,88 @@
+import NIOCore
+
+/// The events of one streamed command (e.g. the `list-sa` events of `list-sas`), as an `AsyncSequence` that
+/// delivers each event as it arrives, followed by the command's ``response()``.
+///
+/// The sequence applies back-pressure: when the consumer falls behind by
+/// ``VICIConnection/Configuration/streamHighWatermark`` events, the connection stops reading from the socket
+/// until it catches up, so memory stays bounded however many SAs the daemon streams.
+///
+/// Whatever the consumer does — iterate to the end, `break` early, throw, be cancelled or never iterate —
+/// the connection completes the protocol on its own: it drains the remaining events, waits for the response
+/// and unregisters the event. Later commands on the connection queue behind that cleanup. The deadline
+/// (``VICIConnection/Configuration/commandTimeout``) covers the whole stream.
+///
+/// ```swift
+/// let sas = connection.stream(.listSAs)
+/// for try await event in sas { try model.add(event) }
+/// _ = try await sas.response()
+/// ```
+///
+/// The sequence supports a single iterator.
+public struct VICIStreamedEvents: AsyncSequence, Sendable {
+    /// A decoded event message.
+    public typealias Element = VICIMessage
+    /// Iteration fails only with ``VICIError``.
+    public typealias Failure = VICIError
+
+    typealias Producer = NIOThrowingAsyncSequenceProducer<
+        VICIMessage, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, Delegate
+    >
+
+    /// Forwards the consumer's demand and disappearance to the connection's handler.
+    struct Delegate: NIOAsyncSequenceProducerDelegate {
+        let handler: NIOLoopBound<VICIClientHandler>
+        let token: VICIOperationToken
+
+        func produceMore() {
+            let handler = self.handler
+            let token = self.token
+            handler.eventLoop.execute { handler.value.streamDemand(token) }
+        }
+
+        func didTerminate() {
+            let handler = self.handler
+            let token = self.token
+            handler.eventLoop.execute { handler.value.streamTerminated(token) }
+        }
+    }
+
+    let sequence: Producer
+    let outcome: EventLoopFuture<VICIStreamOutcome>
+    let connection: VICIConnection
+    let token: VICIOperationToken
+
+    /// Creates the iterator (only one per sequence).
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: sequence.makeAsyncIterator())
+    }
+
+    /// Iterates the events.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Producer.AsyncIterator
+
+        /// The next event, or `nil` once the daemon sent the command's response. Throws the command's error
+        /// (``VICIError/Code/unknownCommand``, ``VICIError/Code/unknownEvent``, ``VICIError/Code/timeout``,
+        /// ``VICIError/Code/connectionClosed``, a decoding error…) or ``VICIError/Code/cancelled``.
+        public mutating func next() async throws(VICIError) -> VICIMessage? {
+            do {
+                return try await base.next()
+            } catch let error as VICIError {
+                throw error
+            } catch is CancellationError {
+                throw VICIError(.cancelled, "the task iterating the stream was cancelled")
+            } catch {
+                throw VICIError(.connectionClosed, "stream failed: \(error)")
+            }
+        }
+    }
+
+    /// The command's response message. It is available once the daemon has sent it and the event has been
+    /// unregistered, so normally it is awaited after iterating the events. A response with `success = no`
+    /// fails with ``VICIError/Code/commandFailed``.
+    public func response() async throws(VICIError) -> VICIMessage {
+        let outcome = try await connection.wait(for: outcome, token: token)
+        try outcome.response.checkSuccess()
+        return outcome.response
+    }
+}

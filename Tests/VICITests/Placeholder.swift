@@ -1,1 +1,0 @@
-// Placeholder: tests of this target are filled in by its issue.
