@@ -171,7 +171,7 @@ final class HTTPServerContext: Sendable {
         let head = HTTPResponseHead(version: version, status: response.status, headers: headers)
         let sendsBody = request.method != .HEAD
         let body = sendsBody ? response.body : []
-        self.statistics.recordResponse(status: Int(response.status.code), bodyBytes: sendsBody ? length : 0)
+        self.statistics.recordResponse(status: Int(clamping: response.status.code), bodyBytes: sendsBody ? length : 0)
         let written = channel.eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             channel.write(HTTPServerResponsePart.head(head), promise: nil)
             for part in body where part.readableBytes > 0 {
