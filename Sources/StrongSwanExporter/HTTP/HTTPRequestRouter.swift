@@ -2,7 +2,8 @@ import CompressNIO
 import NIOCore
 import NIOHTTP1
 
-/// Chooses and builds the response for one request: authentication, `/`, the telemetry path, extra routes, 404.
+/// Chooses and builds the response for one request: rate limit, authentication, `/`, the telemetry path,
+/// extra routes, 404.
 struct HTTPRequestRouter: Sendable {
     let telemetryPath: String
     let responder: any MetricsResponder
@@ -36,6 +37,9 @@ struct HTTPRequestRouter: Sendable {
     /// The response for `request` (with a body even for `HEAD`: the caller drops it after taking its length).
     func respond(to request: HTTPServerRequest, security: WebSecurityState) async -> HTTPServerResponse {
         var request = request
+        if let limiter = security.rateLimiter, !limiter.allow() {
+            return .text("Too Many Requests\n", status: .tooManyRequests)
+        }
         if let authenticator = security.authenticator {
             let user = await authenticator.authenticate(authorization: request.head.headers["Authorization"])
             guard let user else {
