@@ -1,4 +1,3 @@
-import CompressNIO
 import NIOCore
 import NIOHTTP1
 
@@ -10,11 +9,6 @@ struct HTTPRequestRouter: Sendable {
     let routes: [String: HTTPRoute]
     let landingPage: ByteBuffer
     let statistics: HTTPServerStatistics
-
-    /// Small zlib settings for compressing the per-request suffix (a few hundred bytes).
-    private static let suffixCompression = CompressionAlgorithm.gzip(
-        configuration: ZlibConfiguration(windowSize: .window4k, compressionLevel: .fastestCompression, memoryLevel: .memory2K)
-    )
 
     init(configuration: MetricsHTTPServerConfiguration, responder: any MetricsResponder, statistics: HTTPServerStatistics) {
         self.telemetryPath = configuration.telemetryPath
@@ -77,14 +71,8 @@ struct HTTPRequestRouter: Sendable {
         let acceptsGzip = AcceptEncoding(headerValues: request.head.headers["Accept-Encoding"]).allowsGzip
         if acceptsGzip, let gzip = body.gzip {
             var parts = [gzip]
-            var suffix = body.suffix
-            if suffix.readableBytes > 0 {
-                do {
-                    parts.append(try suffix.compress(with: Self.suffixCompression))
-                } catch {
-                    // Compression of a small buffer does not fail in practice; serve identity if it does.
-                    return HTTPServerResponse(status: .ok, headers: headers, body: [body.identity, body.suffix])
-                }
+            if body.suffix.readableBytes > 0 {
+                parts.append(GzipMember.stored(body.suffix))
             }
             headers.add(name: "Content-Encoding", value: "gzip")
             self.statistics.recordGzipResponse()
