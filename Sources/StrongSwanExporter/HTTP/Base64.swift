@@ -18,7 +18,7 @@ enum Base64 {
             bits += 6
             if bits >= 8 {
                 bits -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(truncatingIfNeeded: bits)))
             }
         }
         // A lone 6-bit group cannot end a valid encoding; padding must complete a 4-character group.

@@ -35,7 +35,6 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let statistics: HTTPServerStatistics
     private var state: State = .awaitingHead(bytes: 0, started: false)
     private var timer: Scheduled<Void>?
-    private var shutdownRequested = false
 
     init(limits: HTTPServerLimits, statistics: HTTPServerStatistics) {
         self.limits = limits
@@ -103,11 +102,10 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             self.state = .idle
             self.arm(context: context, after: self.limits.idleTimeout)
         case (.shutdownRequested, .idle), (.shutdownRequested, .awaitingHead(_, started: false)):
-            self.shutdownRequested = true
             self.close(context: context)
         case (.shutdownRequested, _):
-            // A request is under way: the server answers it with `Connection: close`.
-            self.shutdownRequested = true
+            // A request is under way: the server answers it with `Connection: close` and closes.
+            break
         }
     }
 

@@ -26,7 +26,7 @@ final class HTTPProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHa
         if !self.hasUnterminatedResponse {
             let status: HTTPResponseStatus =
                 parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
-            self.statistics.recordResponse(status: Int(status.code), bodyBytes: 0)
+            self.statistics.recordResponse(status: Int(clamping: status.code), bodyBytes: 0)
             let headers = HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
             let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
             self.hasUnterminatedResponse = true

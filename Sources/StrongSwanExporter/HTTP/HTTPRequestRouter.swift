@@ -1,19 +1,14 @@
-import CompressNIO
 import NIOCore
 import NIOHTTP1
 
-/// Chooses and builds the response for one request: authentication, `/`, the telemetry path, extra routes, 404.
+/// Chooses and builds the response for one request: rate limit, authentication, `/`, the telemetry path,
+/// extra routes, 404.
 struct HTTPRequestRouter: Sendable {
     let telemetryPath: String
     let responder: any MetricsResponder
     let routes: [String: HTTPRoute]
     let landingPage: ByteBuffer
     let statistics: HTTPServerStatistics
-
-    /// Small zlib settings for compressing the per-request suffix (a few hundred bytes).
-    private static let suffixCompression = CompressionAlgorithm.gzip(
-        configuration: ZlibConfiguration(windowSize: .window4k, compressionLevel: .fastestCompression, memoryLevel: .memory2K)
-    )
 
     init(configuration: MetricsHTTPServerConfiguration, responder: any MetricsResponder, statistics: HTTPServerStatistics) {
         self.telemetryPath = configuration.telemetryPath
@@ -36,6 +31,9 @@ struct HTTPRequestRouter: Sendable {
     /// The response for `request` (with a body even for `HEAD`: the caller drops it after taking its length).
     func respond(to request: HTTPServerRequest, security: WebSecurityState) async -> HTTPServerResponse {
         var request = request
+        if let limiter = security.rateLimiter, !limiter.allow() {
+            return .text("Too Many Requests\n", status: .tooManyRequests)
+        }
         if let authenticator = security.authenticator {
             let user = await authenticator.authenticate(authorization: request.head.headers["Authorization"])
             guard let user else {
@@ -73,14 +71,8 @@ struct HTTPRequestRouter: Sendable {
         let acceptsGzip = AcceptEncoding(headerValues: request.head.headers["Accept-Encoding"]).allowsGzip
         if acceptsGzip, let gzip = body.gzip {
             var parts = [gzip]
-            var suffix = body.suffix
-            if suffix.readableBytes > 0 {
-                do {
-                    parts.append(try suffix.compress(with: Self.suffixCompression))
-                } catch {
-                    // Compression of a small buffer does not fail in practice; serve identity if it does.
-                    return HTTPServerResponse(status: .ok, headers: headers, body: [body.identity, body.suffix])
-                }
+            if body.suffix.readableBytes > 0 {
+                parts.append(GzipMember.stored(body.suffix))
             }
             headers.add(name: "Content-Encoding", value: "gzip")
             self.statistics.recordGzipResponse()

@@ -63,34 +63,44 @@ final class HTTPServerContext: Sendable {
             }
             self.statistics.recordConnectionAccepted()
             channel.closeFuture.whenComplete { _ in self.statistics.recordConnectionClosed() }
-
-            if let tls = self.currentWebSecurity.tls {
-                try sync.addHandler(tls.makeHandler())
+            do {
+                return try self.configurePipeline(of: channel)
+            } catch {
+                channel.close(promise: nil)
+                throw error
             }
-            try sync.addHandler(HTTPConnectionGuard(limits: self.limits, statistics: self.statistics))
-            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-            decoderLimits.maxHeaderFieldSize = self.limits.maxRequestHeadBytes
-            decoderLimits.maxHeaderListSize = self.limits.maxRequestHeadBytes
-            decoderLimits.maxHeaderFieldCount = 256
-            try sync.configureHTTPServerPipeline(
-                withPipeliningAssistance: true,
-                withErrorHandling: false,
-                withOutboundHeaderValidation: true,
-                withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-                withDecoderLimitConfiguration: decoderLimits
-            )
-            try sync.addHandler(HTTPProtocolErrorResponder(statistics: self.statistics))
-            try sync.addHandler(HTTPRequestProgressHandler())
-            return .admitted(
-                try Connection(
-                    wrappingChannelSynchronously: channel,
-                    configuration: .init(
-                        inboundType: HTTPServerRequestPart.self,
-                        outboundType: HTTPServerResponsePart.self
-                    )
+        }
+    }
+
+    /// Adds the handlers of an admitted connection and wraps it for ``serve(_:)``.
+    private func configurePipeline(of channel: any Channel) throws -> Admission {
+        let sync = channel.pipeline.syncOperations
+        if let tls = self.currentWebSecurity.tls {
+            try sync.addHandler(tls.makeHandler())
+        }
+        try sync.addHandler(HTTPConnectionGuard(limits: self.limits, statistics: self.statistics))
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = self.limits.maxRequestHeadBytes
+        decoderLimits.maxHeaderListSize = self.limits.maxRequestHeadBytes
+        decoderLimits.maxHeaderFieldCount = 256
+        try sync.configureHTTPServerPipeline(
+            withPipeliningAssistance: true,
+            withErrorHandling: false,
+            withOutboundHeaderValidation: true,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+            withDecoderLimitConfiguration: decoderLimits
+        )
+        try sync.addHandler(HTTPProtocolErrorResponder(statistics: self.statistics))
+        try sync.addHandler(HTTPRequestProgressHandler())
+        return .admitted(
+            try Connection(
+                wrappingChannelSynchronously: channel,
+                configuration: .init(
+                    inboundType: HTTPServerRequestPart.self,
+                    outboundType: HTTPServerResponsePart.self
                 )
             )
-        }
+        )
     }
 
     // MARK: Serving
@@ -171,7 +181,7 @@ final class HTTPServerContext: Sendable {
         let head = HTTPResponseHead(version: version, status: response.status, headers: headers)
         let sendsBody = request.method != .HEAD
         let body = sendsBody ? response.body : []
-        self.statistics.recordResponse(status: Int(response.status.code), bodyBytes: sendsBody ? length : 0)
+        self.statistics.recordResponse(status: Int(clamping: response.status.code), bodyBytes: sendsBody ? length : 0)
         let written = channel.eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             channel.write(HTTPServerResponsePart.head(head), promise: nil)
             for part in body where part.readableBytes > 0 {

@@ -14,14 +14,15 @@ import Synchronization
 /// let server = try await MetricsHTTPServer.bind(
 ///     configuration: MetricsHTTPServerConfiguration(listenAddresses: [try ListenAddress(parsing: ":9814")]),
 ///     webConfig: try WebConfig.load(path: path),          // or WebConfig() without --web.config.file
-///     responder: ClosureMetricsResponder { _ in store.currentScrapeBody() },
+///     responder: ClosureMetricsResponder { _ in store.currentScrapeBody(httpCounters: counters.snapshot()) },
+///     statistics: counters,                               // let counters = HTTPServerStatistics()
 ///     logger: logger
 /// )
 /// // server.localAddresses: the bound addresses (port 0 resolved)
 /// // add `server` to a ServiceGroup; on SIGHUP: server.reload(webConfig: try WebConfig.load(path: path))
 /// ```
 ///
-/// Binding happens in ``bind(configuration:webConfig:responder:logger:eventLoopGroup:)`` so that a taken port
+/// Binding happens in ``bind(configuration:webConfig:responder:statistics:logger:eventLoopGroup:)`` so that a taken port
 /// fails start-up; ``run()`` then serves until graceful shutdown (or cancellation). Graceful shutdown stops
 /// accepting, closes idle keep-alive connections at once, lets requests under way finish (their responses carry
 /// `Connection: close`), and after ``HTTPServerLimits/shutdownGracePeriod`` closes whatever is left.
@@ -58,6 +59,8 @@ public final class MetricsHTTPServer: Service, Sendable {
     ///   - webConfig: TLS, headers and users in force at start (``WebConfig/init(tls:headers:basicAuthUsers:warnings:)``
     ///     with no arguments for none); see ``reload(webConfig:)``.
     ///   - responder: supplies the body of each scrape of the telemetry path.
+    ///   - statistics: the counters to update; pass your own when the responder renders them (for example into
+    ///     ``ScrapeBody/suffix``), since the responder is made before the server exists.
     ///   - logger: where connection errors are logged (at debug level).
     ///   - eventLoopGroup: the NIO event loops; the process-wide singleton by default.
     /// - Throws: ``HTTPServerBindError`` for the first address that cannot be bound (those bound before are closed),
@@ -66,6 +69,7 @@ public final class MetricsHTTPServer: Service, Sendable {
         configuration: MetricsHTTPServerConfiguration,
         webConfig: WebConfig = WebConfig(),
         responder: any MetricsResponder,
+        statistics: HTTPServerStatistics = HTTPServerStatistics(),
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> MetricsHTTPServer {
@@ -76,7 +80,7 @@ public final class MetricsHTTPServer: Service, Sendable {
             configuration: configuration,
             webConfig: webConfig,
             responder: responder,
-            statistics: HTTPServerStatistics(),
+            statistics: statistics,
             logger: logger
         )
         var listeners: [Listener] = []
@@ -136,6 +140,9 @@ public final class MetricsHTTPServer: Service, Sendable {
     }
 
     /// Serves until graceful shutdown completes or the task is cancelled (which closes everything at once).
+    ///
+    /// Call it once. The listeners are bound from ``bind(configuration:webConfig:responder:statistics:logger:eventLoopGroup:)``
+    /// on; a server that is never run should be shut down with ``beginGracefulShutdown()`` to close them.
     public func run() async throws {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {

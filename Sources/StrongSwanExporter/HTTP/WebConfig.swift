@@ -11,9 +11,10 @@ import NIOHTTP1
 /// Supported keys: `tls_server_config` (`cert_file`, `key_file`, `cert`, `key`, `client_ca_file`, `client_ca`,
 /// `client_auth_type`, `min_version`, `max_version`, `curve_preferences`; `cipher_suites` and
 /// `prefer_server_cipher_suites` are accepted and ignored with a warning), `http_server_config` (`headers`;
-/// `http2` is accepted and ignored, as the server speaks HTTP/1.1), and `basic_auth_users`. Unknown keys are
-/// errors; so are `client_allowed_sans` and `rate_limit`, which this exporter does not implement (ignoring
-/// them would silently weaken what the operator asked for).
+/// `http2` is accepted and ignored, as the server speaks HTTP/1.1), `basic_auth_users` and `rate_limit`
+/// (`interval`, a Go duration such as `1s`, and `burst`). Unknown keys are errors; so is a non-empty
+/// `client_allowed_sans`, which this exporter does not implement (ignoring it would silently weaken what the
+/// operator asked for).
 public struct WebConfig: Sendable {
     /// TLS settings, or `nil` to serve plain HTTP.
     public var tls: TLSServerSettings?
@@ -21,6 +22,8 @@ public struct WebConfig: Sendable {
     public var headers: HTTPHeaders
     /// Users and their bcrypt hashes; empty means no authentication.
     public var basicAuthUsers: [String: BcryptHash]
+    /// The request rate limit, or `nil` for none.
+    public var rateLimit: RateLimit?
     /// Things in the file that were accepted but have no effect, for the caller to log.
     public var warnings: [String]
 
@@ -29,11 +32,13 @@ public struct WebConfig: Sendable {
         tls: TLSServerSettings? = nil,
         headers: HTTPHeaders = HTTPHeaders(),
         basicAuthUsers: [String: BcryptHash] = [:],
+        rateLimit: RateLimit? = nil,
         warnings: [String] = []
     ) {
         self.tls = tls
         self.headers = headers
         self.basicAuthUsers = basicAuthUsers
+        self.rateLimit = rateLimit
         self.warnings = warnings
     }
 

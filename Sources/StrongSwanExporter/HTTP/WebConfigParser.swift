@@ -35,7 +35,7 @@ struct WebConfigParser {
             case "basic_auth_users":
                 config.basicAuthUsers = try self.parseUsers(value)
             case "rate_limit":
-                throw WebConfigError("rate_limit is not supported by this exporter")
+                config.rateLimit = try self.parseRateLimit(value)
             default:
                 throw WebConfigError("unknown key \"\(key)\" at top level\(Self.location(of: value))")
             }
@@ -179,6 +179,35 @@ struct WebConfigParser {
             users[user] = hash
         }
         return users
+    }
+
+    private func parseRateLimit(_ node: Node) throws(WebConfigError) -> RateLimit? {
+        var interval: Duration = .zero
+        var burst = 0
+        for (key, value) in try self.mapping(node, at: "rate_limit") {
+            let path = "rate_limit.\(key)"
+            switch key {
+            case "interval":
+                let text = try self.string(value, at: path)
+                guard let parsed = GoDuration.parse(text) else {
+                    throw WebConfigError("\(path): not a duration such as 1s or 500ms: \"\(text)\"")
+                }
+                interval = parsed
+            case "burst":
+                let text = try self.string(value, at: path)
+                guard let parsed = Int(text), parsed >= 0, parsed <= 1_000_000 else {
+                    throw WebConfigError("\(path): expected a whole number from 0 to 1000000, got \"\(text)\"")
+                }
+                burst = parsed
+            default:
+                throw WebConfigError("unknown key \"\(key)\" in rate_limit\(Self.location(of: value))")
+            }
+        }
+        guard interval > .zero else { return nil }
+        guard burst >= 1 else {
+            throw WebConfigError("rate_limit.burst must be at least 1 when an interval is set (0 refuses every request)")
+        }
+        return RateLimit(interval: interval, burst: burst)
     }
 
     // MARK: Files

@@ -8,10 +8,12 @@ struct WebSecurityState: Sendable {
     let tls: TLSServerSettings?
     let authenticator: BasicAuthenticator?
     let headers: HTTPHeaders
+    let rateLimiter: RequestRateLimiter?
 
     init(_ config: WebConfig) {
         self.tls = config.tls
         self.authenticator = config.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: config.basicAuthUsers)
         self.headers = config.headers
+        self.rateLimiter = config.rateLimit.map(RequestRateLimiter.init)
     }
 }

@@ -515,3 +515,41 @@ import Testing
         try await server.stop()
     }
 }
+
+/// `rate_limit` from the web config.
+@Suite struct MetricsHTTPServerRateLimitTests {
+    @Test func requestsOverTheBurstGet429() async throws {
+        let config = try WebConfig.parse(yaml: "rate_limit:\n  interval: 1h\n  burst: 2\n", baseDirectory: "/")
+        let server = try await HTTPTestServer.start(webConfig: config)
+        try await withHTTPTestConnection(port: server.port) { connection in
+            var statuses: [Int] = []
+            for _ in 0..<4 {
+                try await connection.request("GET", "/metrics")
+                statuses.append(try #require(try await connection.readResponse()).status)
+            }
+            #expect(statuses == [200, 200, 429, 429])
+        }
+        // A reload gives a fresh bucket.
+        server.server.reload(webConfig: try WebConfig.parse(yaml: "rate_limit:\n  interval: 1h\n  burst: 1\n", baseDirectory: "/"))
+        let status = try await withHTTPTestConnection(port: server.port) { connection in
+            try await connection.request("GET", "/metrics")
+            return try await connection.readResponse()?.status
+        }
+        #expect(status == 200)
+        try await server.stop()
+    }
+
+    @Test func bucketRefillsWithTime() {
+        let limiter = RequestRateLimiter(RateLimit(interval: .milliseconds(100), burst: 2))
+        let start = ContinuousClock.now
+        #expect(limiter.allow(now: start))
+        #expect(limiter.allow(now: start))
+        #expect(!limiter.allow(now: start))
+        #expect(!limiter.allow(now: start + .milliseconds(50)))
+        #expect(limiter.allow(now: start + .milliseconds(101)))
+        #expect(!limiter.allow(now: start + .milliseconds(102)))
+        #expect(limiter.allow(now: start + .seconds(10)))
+        #expect(limiter.allow(now: start + .seconds(10)))
+        #expect(!limiter.allow(now: start + .seconds(10)))
+    }
+}

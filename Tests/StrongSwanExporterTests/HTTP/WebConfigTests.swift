@@ -43,7 +43,10 @@ import Testing
         ("basic_auth_users:\n  alice: $2b$03$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u\n", "not a bcrypt hash"),
         ("http_server_config:\n  headers:\n    Server: nginx\n", "can not be configured"),
         ("http_server_config:\n  headers:\n    X-Frame-Options: allow\n", "expected one of"),
-        ("rate_limit:\n  interval: 1s\n  burst: 5\n", "rate_limit is not supported"),
+        ("rate_limit:\n  interval: soon\n  burst: 5\n", "rate_limit.interval: not a duration"),
+        ("rate_limit:\n  interval: 1s\n", "burst must be at least 1"),
+        ("rate_limit:\n  interval: 1s\n  burst: -1\n", "rate_limit.burst: expected a whole number"),
+        ("rate_limit:\n  every: 1s\n", "unknown key \"every\" in rate_limit"),
         ("tls_server_config:\n  key_file: k\n", "missing one of cert or cert_file"),
         ("tls_server_config:\n  cert_file: c\n", "missing one of key or key_file"),
         ("tls_server_config: [1]\n", "expected a mapping"),
@@ -63,6 +66,26 @@ import Testing
             guard let error = error as? WebConfigError else { return false }
             return error.message.contains(expected)
         }
+    }
+
+    @Test func rateLimitIsParsed() throws {
+        let config = try WebConfig.parse(yaml: "rate_limit:\n  interval: 1m30s\n  burst: 3\n", baseDirectory: "/")
+        #expect(config.rateLimit == RateLimit(interval: .seconds(90), burst: 3))
+        let disabled = try WebConfig.parse(yaml: "rate_limit:\n  interval: 0\n  burst: 0\n", baseDirectory: "/")
+        #expect(disabled.rateLimit == nil)
+    }
+
+    @Test(arguments: [
+        ("1s", Duration.seconds(1)), ("500ms", .milliseconds(500)), ("1m30s", .seconds(90)), ("0.5h", .seconds(1800)),
+        ("1.5us", .nanoseconds(1500)), ("0", .zero), ("2h45m", .seconds(9900)),
+    ])
+    func goDurations(text: String, expected: Duration) {
+        #expect(GoDuration.parse(text) == expected)
+    }
+
+    @Test(arguments: ["", "1", "s", "1x", "-1s", "1..2s", "1s2", "99999999h", ".s"])
+    func invalidGoDurations(text: String) {
+        #expect(GoDuration.parse(text) == nil)
     }
 
     @Test func missingCertificateFileIsNamed() {
