@@ -20,7 +20,7 @@ final class GoldenExpositionTests: XCTestCase {
         "list-certs": "list-certs.vici",
     ]
     /// The unix time at which the fixtures were captured (from Fixtures/lab/README.md).
-    static let capturedAt: Double = 1_795_000_000
+    static let capturedAt: Double = 1_795_607_375
 
     func fixtures() throws -> URL {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
@@ -43,8 +43,10 @@ final class GoldenExpositionTests: XCTestCase {
         return metrics.encoded()
     }
 
-    func check(_ bytes: [UInt8], against name: String) throws {
-        let golden = try fixtures().appendingPathComponent(name)
+    func check(_ bytes: [UInt8], against name: String, sourceFile: StaticString = #filePath) throws {
+        // The golden files are read from (and, with UPDATE_GOLDEN=1, written to) the source tree.
+        let golden = URL(fileURLWithPath: "\(sourceFile)").deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/lab").appendingPathComponent(name)
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try Data(bytes).write(to: golden)
         }
