@@ -65,10 +65,11 @@ charon {
     init_limit_half_open = 0
     dos_protection = no
 
-    # give up on an unanswered request after ~14 s (2 + 2.8 + 3.9 + 5.5)
-    retransmit_timeout = 2.0
-    retransmit_base = 1.4
-    retransmit_tries = 3
+    # give up on an unanswered request after ~90 s (4 + 7 + 13 + 23 + 42): at
+    # 1000+ tunnels, faster give-up-and-retry makes a busy responder collapse
+    retransmit_timeout = 4.0
+    retransmit_base = 1.8
+    retransmit_tries = 4
 
     install_routes = yes
     install_virtual_ip = yes
@@ -139,6 +140,7 @@ def site_conn(name, child, local_addr, remote_addr, local_id, remote_id,
     lines = ike_common(local_addr, remote_addr, dpd if initiator else 0)
     lines += [
         "unique = replace",
+        "send_certreq = no",
         "keyingtries = %d" % (0 if initiator else 1),
         ("local", ["auth = psk", "id = %s" % local_id]),
         ("remote", ["auth = psk", "id = %s" % remote_id]),
@@ -229,6 +231,8 @@ def peer_swanctl(n, m, dpd, with_rw):
                 "dpd_delay = %ds" % max(1, dpd // 2),
                 "keyingtries = 0",
                 "vips = 0.0.0.0",
+                # gw may answer IKE_SA_INIT with a site's ike_cfg (no CERTREQ)
+                "send_cert = always",
                 ("local", ["auth = pubkey", "certs = %s.pem" % name,
                            "id = %s.lab.test" % name]),
                 ("remote", ["auth = pubkey", "id = gw.lab.test"]),

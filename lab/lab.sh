@@ -335,7 +335,8 @@ cmd_install() {
         iproute2 util-linux mount openssl python3 python3-pip procps)
     local missing=() p
     for p in "${pkgs[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+        [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == "install ok installed" ]] ||
+            missing+=("$p")
     done
     if ((${#missing[@]})); then
         say "installing ${missing[*]}"
@@ -519,10 +520,17 @@ cmd_traffic_all() {
         --bytes "$bytes" "$LAB_DIR/tunnels.tsv"
 }
 
+# gw's IKE_SAs of tunnel I, one raw line each (captured first: `cmd | grep -q`
+# can fail under pipefail when grep exits early and cmd gets SIGPIPE).
+tunnel_sas() {
+    sw gw --list-sas --ike "$(site_name "$1")" --raw 2>/dev/null | grep '^list-sa event' || true
+}
+
 # Is tunnel I's child INSTALLED on gw?
 tunnel_up() {
-    sw gw --list-sas --ike "$(site_name "$1")" --raw 2>/dev/null |
-        grep -q "name=$(child_name "$1") .*state=INSTALLED"
+    local sas
+    sas=$(tunnel_sas "$1")
+    [[ $sas =~ name=$(child_name "$1")\ [^}]*state=INSTALLED ]]
 }
 
 # Run a swanctl action quietly; show its output only on failure.
@@ -535,7 +543,7 @@ sw_quiet() {
 }
 
 do_terminate() {
-    if ! sw gw --list-sas --ike "$(site_name "$1")" --raw 2>/dev/null | grep -q '^list-sa event'; then
+    if [[ -z $(tunnel_sas "$1") ]]; then
         echo "terminate $(site_name "$1"): not up"
         return 0
     fi

@@ -31,7 +31,7 @@ SITE_RE = re.compile(r"^site-(\d+)$")
 CLONE_NEWNET = 0x40000000
 
 
-def session(uri, timeout=10.0):
+def session(uri, timeout=30.0):
     if not uri.startswith("unix://"):
         raise SystemExit("only unix:// URIs are supported: %s" % uri)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -50,6 +50,7 @@ class Snapshot:
     def __init__(self, uri):
         self.uri = uri
         self.ikes = []      # (name, established, [(child, installed, spi_in, spi_out)])
+        self.connecting = set()     # names with an IKE_SA being set up
         self.leases_online = self.leases_offline = 0
         sess = session(uri)
         try:
@@ -61,8 +62,10 @@ class Snapshot:
                                          text(child.get("state", b"")) == "INSTALLED",
                                          text(child.get("spi-in", b"")),
                                          text(child.get("spi-out", b""))))
-                    self.ikes.append((name, text(ike.get("state", b"")) == "ESTABLISHED",
-                                      children))
+                    state = text(ike.get("state", b""))
+                    self.ikes.append((name, state == "ESTABLISHED", children))
+                    if state in ("CREATED", "CONNECTING"):
+                        self.connecting.add(name)
             try:
                 pools = sess.request("get-pools", {"leases": "yes"})
             except vici.exception.CommandException:
@@ -159,6 +162,13 @@ def cmd_status(a):
     return 1
 
 
+def kickable(gw, peer, missing_sites, missing_rw):
+    """The missing tunnels whose initiator is not busy setting them up (those
+    retry on their own: keyingtries = 0)."""
+    return ([i for i in missing_sites if site_name(i) not in gw.connecting],
+            [k for k in missing_rw if rw_name(k) not in peer.connecting])
+
+
 def kick(a, gw, peer, missing_sites, missing_rw):
     """Re-initiate what gave up, from the side that initiates it: sites from
     gw, road warriors from peer. A stale half (an SA one side still has) is
@@ -225,12 +235,13 @@ def cmd_wait(a):
                 if mr:
                     print("  missing road warriors: " + brief(mr, rw_name), file=sys.stderr)
             return 1
-        if gw is not None and next_kick is not None and now >= next_kick and (ms or mr):
+        ks, kr = kickable(gw, peer, ms, mr) if gw is not None else ([], [])
+        if next_kick is not None and now >= next_kick and (ks or kr):
             kicks += 1
             print("  %.0fs: kick: re-initiating %d site tunnel(s)%s and %d road warrior(s)%s"
-                  % (now - start, len(ms), " (" + brief(ms, site_name) + ")" if ms else "",
-                     len(mr), " (" + brief(mr, rw_name) + ")" if mr else ""))
-            kick(a, gw, peer, ms, mr)
+                  % (now - start, len(ks), " (" + brief(ks, site_name) + ")" if ks else "",
+                     len(kr), " (" + brief(kr, rw_name) + ")" if kr else ""))
+            kick(a, gw, peer, ks, kr)
             next_kick = now + a.kick_every
         elif not a.quiet and now - last_report >= 5:
             last_report = now
@@ -379,7 +390,7 @@ def main():
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--kick-after", type=float, default=-1,
                    help="re-initiate missing tunnels after this many seconds (-1: never)")
-    p.add_argument("--kick-every", type=float, default=20)
+    p.add_argument("--kick-every", type=float, default=10)
     p.add_argument("--interval", type=float, default=1.0)
     p.add_argument("--what", default="tunnels")
     p.add_argument("--quiet", action="store_true")
