@@ -457,8 +457,10 @@ public struct TunnelLedger: Sendable {
         let traffic = Self.statsStates.contains(child.state) ? TrafficCounts(child) : nil
         let ending = ends || Self.endingStates.contains(child.state)
         if let record = records[uid], !Self.sameSA(record, key, child) {
-            // Another SA under a reused uniqueid: the old one is over (counts stay in its tunnel's totals).
-            end(uid, at: record.status == .suspended ? (lostAt ?? now) : now, batch: &batch)
+            // Another SA under a reused uniqueid: charon restarted, and the old SA is over (its counts stay
+            // in its tunnel's totals). If charon was lost, nothing suspended survived the restart.
+            if record.status == .suspended { resolveSuspended(at: now, batch: &batch) }
+            end(uid, at: now, batch: &batch)
             forget(uid)
         }
         if records[uid] != nil {
@@ -488,6 +490,19 @@ public struct TunnelLedger: Sendable {
             if record.status == .ended { endedCount += 1 }
             records[uid] = record
         }
+    }
+
+    /// Ends every suspended record as of the loss of charon, recording the resulting down transitions then,
+    /// and rebases `batch` (a step in progress) on the result.
+    private mutating func resolveSuspended(at now: Double, batch: inout Batch) {
+        let lossTime = lostAt ?? now
+        var resolution = Batch()
+        for (uid, record) in records where record.status == .suspended {
+            end(uid, at: lossTime, batch: &resolution)
+        }
+        commit(resolution, at: lossTime, counting: true)
+        lostAt = nil
+        for key in batch.order { batch.wasUp[key] = isUp(key) }
     }
 
     /// Changes a record, adding what its counts grew by to its tunnel (counts never go down) and keeping the
