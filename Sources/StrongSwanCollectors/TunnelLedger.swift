@@ -46,8 +46,16 @@ public struct TunnelChange: Sendable, Hashable {
 /// completed (before that, the snapshot might predate the event that created it).
 ///
 /// ## Losing charon
-/// ``daemonLost(at:)`` suspends the live records (their counts stay in the totals). The next poll revives
-/// those it lists unchanged (same SPIs: charon only was unreachable) and ends the others as of the loss.
+/// ``daemonLost(at:)`` suspends the live records (their counts stay in the totals; a tunnel with a
+/// suspended SA still counts as up). The next poll revives those it lists unchanged (same SPIs: charon was
+/// only unreachable) and ends the others as of the loss, so a restart reads as a down at the loss and an up
+/// when the new SA is seen. An event that reuses a suspended SA's uniqueid with other SPIs proves the
+/// restart earlier: all suspended records end as of the loss at once.
+///
+/// ## Time
+/// The first poll after creation is a baseline: the tunnels' states it finds are no transitions (and the
+/// last change stays unknown until one is seen). Events are always transitions. Times are the `at`
+/// arguments: the exporter's wall clock when the poll ended or the event arrived.
 ///
 /// ## Bounds
 /// Live records are bounded by charon's SAs (a poll ends what charon no longer lists). Ended records are

@@ -8,11 +8,13 @@ struct EventFixture {
     enum Step {
         case poll(label: String, at: Double, sas: [IKESA])
         case event(name: String, at: Double, message: VICIMessage)
-        case action(label: String, at: Double, traffic: Traffic?)
+        /// Something done to the lab; `traffic` is what it sent through site tunnels, `output` what lab.sh said.
+        case action(label: String, at: Double, traffic: [Traffic], output: String)
         case daemonLost(at: Double)
     }
 
-    /// What `lab.sh traffic I BYTES` sent through tunnel I (gw → peer, so gw's `bytes-out`).
+    /// What `lab.sh traffic I BYTES` sent through tunnel I, or `lab.sh traffic-all BYTES` through each site
+    /// tunnel (gw → peer, so gw's `bytes-out`).
     struct Traffic {
         var tunnel: Int
         var datagrams: UInt64
@@ -47,13 +49,17 @@ struct EventFixture {
                 }
                 steps.append(.event(name: name, at: at, message: try message.viciMessage()))
             case "action":
-                var traffic: Traffic?
+                var traffic: [Traffic] = []
                 let words = (step["command"]?.stringValue ?? "").split(separator: " ")
                 if let t = step["traffic"], let d = t["datagrams"]?.numberValue, let b = t["payload_bytes"]?.numberValue,
                    words.count >= 3, words[1] == "traffic", let tunnel = Int(words[2]) {
-                    traffic = Traffic(tunnel: tunnel, datagrams: UInt64(d), payloadBytes: UInt64(b))
+                    traffic = [Traffic(tunnel: tunnel, datagrams: UInt64(d), payloadBytes: UInt64(b))]
                 }
-                steps.append(.action(label: step["label"]?.stringValue ?? "", at: at, traffic: traffic))
+                if words.count >= 3, words[1] == "traffic-all", let bytes = UInt64(words[2]) {
+                    traffic = (1...4).map { Traffic(tunnel: $0, datagrams: 1, payloadBytes: bytes) }
+                }
+                steps.append(.action(label: step["label"]?.stringValue ?? "", at: at, traffic: traffic,
+                                     output: step["output"]?.stringValue ?? ""))
             case "daemon-lost":
                 steps.append(.daemonLost(at: at))
             default:

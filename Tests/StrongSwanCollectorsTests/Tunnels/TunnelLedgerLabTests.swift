@@ -1,6 +1,7 @@
 import PrometheusExposition
 import StrongSwanCollectors
 import VICI
+import Foundation
 import XCTest
 
 /// The ledger driven by event sequences and `list-sas` snapshots recorded from a real charon 5.9.8 (the
@@ -43,9 +44,11 @@ final class TunnelLedgerLabTests: XCTestCase {
             }
             if case .daemonLost = step { lost = true }
             if case .poll = step { lost = false }
-            if case .action(_, _, let traffic?) = step {
-                sent[traffic.tunnel, default: (0, 0)].bytes += traffic.childSABytes
-                sent[traffic.tunnel, default: (0, 0)].packets += traffic.datagrams
+            if case .action(_, _, let traffic, _) = step {
+                for traffic in traffic {
+                    sent[traffic.tunnel, default: (0, 0)].bytes += traffic.childSABytes
+                    sent[traffic.tunnel, default: (0, 0)].packets += traffic.datagrams
+                }
             }
             replay.run(step)
             let metrics = replay.metrics()
@@ -333,5 +336,47 @@ final class TunnelLedgerLabTests: XCTestCase {
         // The six live CHILD_SAs, and net-0004's old SA: it vanished in the last poll but one, and is
         // forgotten only when a poll that started after that one does not list it either.
         XCTAssertEqual(replay.ledger.trackedSACount, 7)
+    }
+
+    // MARK: - Churn
+
+    /// `lab.sh churn` rounds (terminate, initiate, CHILD_SA and IKE_SA rekeys of random sites, several per
+    /// tunnel between two polls) with traffic through every site before each round: the counters match what
+    /// lab.sh reports having done, and the traffic what it sent.
+    func testChurnMatchesWhatTheLabDid() throws {
+        let fixture = try EventFixture.load("churn")
+        var did: [String: [String: Double]] = [:]
+        for step in fixture.steps {
+            guard case .action(_, _, _, let output) = step else { continue }
+            for line in output.split(separator: "\n") {
+                let words = line.split(separator: " ").map(String.init)
+                guard let verb = words.firstIndex(where: { ["terminate", "initiate", "rekey"].contains($0) }),
+                      verb + 1 < words.count else { continue }
+                let target = words[verb + 1].trimmingCharacters(in: CharacterSet(charactersIn: ":"))
+                let conn = String(target.prefix(9))
+                switch (words[verb], line.hasSuffix("done") || line.hasSuffix("up"), line.contains("(CHILD_SA)"), line.contains("(IKE_SA)")) {
+                case ("terminate", true, _, _): did[conn, default: [:]]["down", default: 0] += 1
+                case ("initiate", true, _, _): did[conn, default: [:]]["up", default: 0] += 1
+                case ("rekey", _, true, _): did[conn, default: [:]]["rekey", default: 0] += 1
+                case ("rekey", _, _, true): did[conn, default: [:]]["ike-rekey", default: 0] += 1
+                default: break
+                }
+            }
+        }
+        XCTAssertEqual(did.values.reduce(0) { $0 + ($1["down"] ?? 0) }, 13, "the fixture's churn terminated 13 times")
+        let final = replay(fixture)
+        let metrics = final.metrics()
+        for site in 1...4 {
+            let conn = String(format: "site-%04d", site), child = String(format: "net-%04d", site)
+            let expected = did[conn] ?? [:]
+            XCTAssertTrue(transitions(metrics, conn, child) == (expected["up"] ?? 0, expected["down"] ?? 0),
+                          "\(conn): \(transitions(metrics, conn, child)) vs \(expected)")
+            XCTAssertEqual(metrics.value("strongswan_tunnel_rekeys_total", [conn, child]), expected["rekey"] ?? 0, conn)
+            XCTAssertEqual(ikeEvents(metrics, conn), [expected["up"] ?? 0, expected["down"] ?? 0, expected["ike-rekey"] ?? 0, 0], conn)
+            XCTAssertEqual(metrics.value("strongswan_tunnel_up", [conn, child]), 1)
+        }
+        // Live: the six CHILD_SAs charon has. Ended: only those the last two polls could still list.
+        XCTAssertEqual(final.ledger.trackedSACount - final.ledger.endedSACount, 6)
+        XCTAssertLessThanOrEqual(final.ledger.endedSACount, 4)
     }
 }

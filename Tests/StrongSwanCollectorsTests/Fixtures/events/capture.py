@@ -295,12 +295,26 @@ def scenario_gw_restart(r):
     r.poll("final")
 
 
+def scenario_churn(r):
+    """Random terminate/initiate/CHILD_SA rekey/IKE_SA rekey of the site tunnels (`lab.sh churn`, fixed
+    seeds, downed tunnels restored after each round), with one datagram through every site tunnel
+    (`lab.sh traffic-all`) before each round and a poll after it."""
+    r.poll("initial")
+    for rnd in range(8):
+        r.action("traffic-all 600", "traffic-all", "600", settle=0.3)
+        r.action("churn round %d" % rnd, "churn", "4", "--seed", str(100 + rnd), settle=0.5)
+        r.poll("round %d" % rnd)
+    r.action("traffic-all 600", "traffic-all", "600", settle=0.3)
+    r.poll("final")
+
+
 SCENARIOS = {
     "lifecycle": scenario_lifecycle,
     "child-only": scenario_child_only,
     "peer-restart": scenario_peer_restart,
     "peer-dpd": scenario_peer_dpd,
     "gw-restart": scenario_gw_restart,
+    "churn": scenario_churn,
 }
 
 
