@@ -188,6 +188,26 @@ final class TunnelLedgerLabTests: XCTestCase {
         XCTAssertEqual(metrics.value("strongswan_tunnel_rekeys_total", ["site-0001", "net-0001"]), 1)
     }
 
+    /// The peer rekeys (gw responds; its ike-rekey shows the old IKE_SA still ESTABLISHED).
+    func testRekeysByThePeer() throws {
+        let fixture = try EventFixture.load("peer-rekeys")
+        var atPoll: [String: Double] = [:]
+        let final = replay(fixture) { _, step, _, metrics in
+            XCTAssertEqual(metrics.value("strongswan_tunnel_up", ["site-0001", "net-0001"]), 1)
+            if case .poll(let label, _, _) = step {
+                atPoll[label] = metrics.value("strongswan_tunnel_bytes_total", ["site-0001", "net-0001", "out"])
+            }
+        }
+        XCTAssertEqual(atPoll["rekey overlap"], 628 + 9196)
+        XCTAssertEqual(atPoll["final"], 628 + 9196 + 3084 + 1028)
+        let metrics = final.metrics()
+        XCTAssertTrue(transitions(metrics, "site-0001", "net-0001") == (0, 0))
+        XCTAssertEqual(metrics.value("strongswan_tunnel_rekeys_total", ["site-0001", "net-0001"]), 1)
+        XCTAssertEqual(ikeEvents(metrics, "site-0001"), [0, 0, 1, 0])
+        XCTAssertNil(metrics.value("strongswan_tunnel_last_change_timestamp_seconds", ["site-0001", "net-0001"]))
+        XCTAssertEqual(final.changes.map(\.summary), ["CHILD_SA rekeyed", "IKE_SA rekeyed"])
+    }
+
     // MARK: - site-0002: only the CHILD_SA goes down and comes back
 
     func testChildOnlyTerminateAndInitiate() throws {

@@ -308,6 +308,37 @@ def scenario_churn(r):
     r.poll("final")
 
 
+def peer_swanctl(r, label, *args):
+    env = dict(os.environ, STRONGSWAN_CONF=os.path.join(os.environ["LAB_DIR"], "tools.conf"),
+               SWANCTL_DIR=os.path.join(os.environ["LAB_DIR"], "peer", "swanctl"))
+    out = subprocess.run(["swanctl"] + list(args) + ["--uri", os.environ["LAB_PEER_VICI"]], env=env,
+                         capture_output=True, text=True)
+    r.add(OrderedDict([("kind", "action"), ("at", time.time()), ("label", label),
+                       ("command", "swanctl (peer) " + " ".join(args)), ("output", out.stdout + out.stderr)]))
+    print("%s: rc=%d" % (label, out.returncode), file=sys.stderr)
+    if out.returncode != 0:
+        raise SystemExit("action failed: %s" % label)
+    time.sleep(1.0)
+
+
+def scenario_peer_rekeys(r):
+    """site-0001 rekeyed by the peer (gw responds): CHILD_SA rekey (poll during the overlap and after),
+    IKE_SA rekey, with traffic before and after."""
+    r.poll("initial")
+    r.action("traffic 9000", "traffic", "1", "9000")
+    r.poll("after traffic 1")
+    peer_swanctl(r, "peer rekeys CHILD_SA", "--rekey", "--child", "net-0001")
+    r.poll("rekey overlap")
+    time.sleep(6.5)
+    r.poll("after rekey overlap")
+    r.action("traffic 3000", "traffic", "1", "3000")
+    peer_swanctl(r, "peer rekeys IKE_SA", "--rekey", "--ike", "site-0001")
+    r.poll("after ike rekey")
+    time.sleep(1.0)
+    r.action("traffic 1000", "traffic", "1", "1000")
+    r.poll("final")
+
+
 SCENARIOS = {
     "lifecycle": scenario_lifecycle,
     "child-only": scenario_child_only,
@@ -315,6 +346,7 @@ SCENARIOS = {
     "peer-dpd": scenario_peer_dpd,
     "gw-restart": scenario_gw_restart,
     "churn": scenario_churn,
+    "peer-rekeys": scenario_peer_rekeys,
 }
 
 
