@@ -77,7 +77,8 @@ public struct TunnelLedger: Sendable {
         /// forgotten (its series disappear).
         public var idleRetention: Double
 
-        /// Creates limits; the defaults suit large gateways (months of churn stay within a few MB).
+        /// Creates limits. With the defaults, ended CHILD_SAs take at most roughly 10 MB (some 200 bytes each),
+        /// however long the exporter runs; normally polls keep only those of the last two polls.
         public init(maxEndedSAs: Int = 50_000, endedRetention: Double = 600, idleRetention: Double = 86_400) {
             self.maxEndedSAs = maxEndedSAs
             self.endedRetention = endedRetention
