@@ -46,8 +46,16 @@ public struct TunnelChange: Sendable, Hashable {
 /// completed (before that, the snapshot might predate the event that created it).
 ///
 /// ## Losing charon
-/// ``daemonLost(at:)`` suspends the live records (their counts stay in the totals). The next poll revives
-/// those it lists unchanged (same SPIs: charon only was unreachable) and ends the others as of the loss.
+/// ``daemonLost(at:)`` suspends the live records (their counts stay in the totals; a tunnel with a
+/// suspended SA still counts as up). The next poll revives those it lists unchanged (same SPIs: charon was
+/// only unreachable) and ends the others as of the loss, so a restart reads as a down at the loss and an up
+/// when the new SA is seen. An event that reuses a suspended SA's uniqueid with other SPIs proves the
+/// restart earlier: all suspended records end as of the loss at once.
+///
+/// ## Time
+/// The first poll after creation is a baseline: the tunnels' states it finds are no transitions (and the
+/// last change stays unknown until one is seen). Events are always transitions. Times are the `at`
+/// arguments: the exporter's wall clock when the poll ended or the event arrived.
 ///
 /// ## Bounds
 /// Live records are bounded by charon's SAs (a poll ends what charon no longer lists). Ended records are
@@ -69,7 +77,8 @@ public struct TunnelLedger: Sendable {
         /// forgotten (its series disappear).
         public var idleRetention: Double
 
-        /// Creates limits; the defaults suit large gateways (months of churn stay within a few MB).
+        /// Creates limits. With the defaults, ended CHILD_SAs take at most roughly 10 MB (some 200 bytes each),
+        /// however long the exporter runs; normally polls keep only those of the last two polls.
         public init(maxEndedSAs: Int = 50_000, endedRetention: Double = 600, idleRetention: Double = 86_400) {
             self.maxEndedSAs = maxEndedSAs
             self.endedRetention = endedRetention
@@ -457,8 +466,10 @@ public struct TunnelLedger: Sendable {
         let traffic = Self.statsStates.contains(child.state) ? TrafficCounts(child) : nil
         let ending = ends || Self.endingStates.contains(child.state)
         if let record = records[uid], !Self.sameSA(record, key, child) {
-            // Another SA under a reused uniqueid: the old one is over (counts stay in its tunnel's totals).
-            end(uid, at: record.status == .suspended ? (lostAt ?? now) : now, batch: &batch)
+            // Another SA under a reused uniqueid: charon restarted, and the old SA is over (its counts stay
+            // in its tunnel's totals). If charon was lost, nothing suspended survived the restart.
+            if record.status == .suspended { resolveSuspended(at: now, batch: &batch) }
+            end(uid, at: now, batch: &batch)
             forget(uid)
         }
         if records[uid] != nil {
@@ -488,6 +499,19 @@ public struct TunnelLedger: Sendable {
             if record.status == .ended { endedCount += 1 }
             records[uid] = record
         }
+    }
+
+    /// Ends every suspended record as of the loss of charon, recording the resulting down transitions then,
+    /// and rebases `batch` (a step in progress) on the result.
+    private mutating func resolveSuspended(at now: Double, batch: inout Batch) {
+        let lossTime = lostAt ?? now
+        var resolution = Batch()
+        for (uid, record) in records where record.status == .suspended {
+            end(uid, at: lossTime, batch: &resolution)
+        }
+        commit(resolution, at: lossTime, counting: true)
+        lostAt = nil
+        for key in batch.order { batch.wasUp[key] = isUp(key) }
     }
 
     /// Changes a record, adding what its counts grew by to its tunnel (counts never go down) and keeping the

@@ -9,7 +9,8 @@ import VICI
 /// - `ike-update`: top-level new `local-host`/`local-port`/`remote-host`/`remote-port`, then
 ///   `<conn> { IKE keys with the old addresses }`.
 ///
-/// Parsing never fails: sections that lack what an event needs are skipped.
+/// Parsing never fails: sections that lack what an event needs (an IKE_SA or CHILD_SA without `uniqueid`,
+/// a rekey without `old` or `new`) are skipped.
 enum TunnelEvent: Sendable, Hashable {
     case ikeUp(IKESA)
     case ikeDown(IKESA)
@@ -32,8 +33,9 @@ enum TunnelEvent: Sendable, Hashable {
         switch name {
         case "ike-updown":
             let up = message.string("up") == "yes"
-            return message.sections.map { entry in
+            return message.sections.compactMap { entry in
                 let ike = ikeWithoutChildren(name: entry.name, section: entry.section)
+                guard !ike.uniqueID.isEmpty else { return nil }
                 return up ? .ikeUp(ike) : .ikeDown(ike)
             }
         case "child-updown":
@@ -41,9 +43,10 @@ enum TunnelEvent: Sendable, Hashable {
             var events: [TunnelEvent] = []
             for entry in message.sections {
                 let full = IKESA(name: entry.name, section: entry.section)
+                guard !full.uniqueID.isEmpty else { continue }
                 var ike = full
                 ike.childSAs = []
-                for child in full.childSAs {
+                for child in full.childSAs where !child.uniqueID.isEmpty {
                     events.append(up ? .childUp(ike, child) : .childDown(ike, child))
                 }
             }
@@ -52,24 +55,31 @@ enum TunnelEvent: Sendable, Hashable {
             var events: [TunnelEvent] = []
             for entry in message.sections {
                 let ike = ikeWithoutChildren(name: entry.name, section: entry.section)
+                guard !ike.uniqueID.isEmpty else { continue }
                 for pair in entry.section.section("child-sas")?.sections ?? [] {
-                    guard let old = pair.section.section("old"), let new = pair.section.section("new") else { continue }
-                    events.append(.childRekey(ike, old: ChildSA(key: pair.name, section: old),
-                                              new: ChildSA(key: pair.name, section: new)))
+                    guard let oldSection = pair.section.section("old"), let newSection = pair.section.section("new") else { continue }
+                    let old = ChildSA(key: pair.name, section: oldSection), new = ChildSA(key: pair.name, section: newSection)
+                    guard !old.uniqueID.isEmpty, !new.uniqueID.isEmpty else { continue }
+                    events.append(.childRekey(ike, old: old, new: new))
                 }
             }
             return events
         case "ike-rekey":
             return message.sections.compactMap { entry in
-                guard let old = entry.section.section("old"), let new = entry.section.section("new") else { return nil }
-                return .ikeRekey(old: ikeWithoutChildren(name: entry.name, section: old),
-                                 new: ikeWithoutChildren(name: entry.name, section: new))
+                guard let oldSection = entry.section.section("old"), let newSection = entry.section.section("new") else { return nil }
+                let old = ikeWithoutChildren(name: entry.name, section: oldSection)
+                let new = ikeWithoutChildren(name: entry.name, section: newSection)
+                guard !old.uniqueID.isEmpty, !new.uniqueID.isEmpty else { return nil }
+                return .ikeRekey(old: old, new: new)
             }
         case "ike-update":
             let endpoints = Endpoints(
                 localHost: message.string("local-host") ?? "", localPort: message.string("local-port") ?? "",
                 remoteHost: message.string("remote-host") ?? "", remotePort: message.string("remote-port") ?? "")
-            return message.sections.map { .ikeUpdate(ikeWithoutChildren(name: $0.name, section: $0.section), endpoints) }
+            return message.sections.compactMap { entry in
+                let ike = ikeWithoutChildren(name: entry.name, section: entry.section)
+                return ike.uniqueID.isEmpty ? nil : .ikeUpdate(ike, endpoints)
+            }
         default:
             return []
         }

@@ -295,12 +295,58 @@ def scenario_gw_restart(r):
     r.poll("final")
 
 
+def scenario_churn(r):
+    """Random terminate/initiate/CHILD_SA rekey/IKE_SA rekey of the site tunnels (`lab.sh churn`, fixed
+    seeds, downed tunnels restored after each round), with one datagram through every site tunnel
+    (`lab.sh traffic-all`) before each round and a poll after it."""
+    r.poll("initial")
+    for rnd in range(8):
+        r.action("traffic-all 600", "traffic-all", "600", settle=0.3)
+        r.action("churn round %d" % rnd, "churn", "4", "--seed", str(100 + rnd), settle=0.5)
+        r.poll("round %d" % rnd)
+    r.action("traffic-all 600", "traffic-all", "600", settle=0.3)
+    r.poll("final")
+
+
+def peer_swanctl(r, label, *args):
+    env = dict(os.environ, STRONGSWAN_CONF=os.path.join(os.environ["LAB_DIR"], "tools.conf"),
+               SWANCTL_DIR=os.path.join(os.environ["LAB_DIR"], "peer", "swanctl"))
+    out = subprocess.run(["swanctl"] + list(args) + ["--uri", os.environ["LAB_PEER_VICI"]], env=env,
+                         capture_output=True, text=True)
+    r.add(OrderedDict([("kind", "action"), ("at", time.time()), ("label", label),
+                       ("command", "swanctl (peer) " + " ".join(args)), ("output", out.stdout + out.stderr)]))
+    print("%s: rc=%d" % (label, out.returncode), file=sys.stderr)
+    if out.returncode != 0:
+        raise SystemExit("action failed: %s" % label)
+    time.sleep(1.0)
+
+
+def scenario_peer_rekeys(r):
+    """site-0001 rekeyed by the peer (gw responds): CHILD_SA rekey (poll during the overlap and after),
+    IKE_SA rekey, with traffic before and after."""
+    r.poll("initial")
+    r.action("traffic 9000", "traffic", "1", "9000")
+    r.poll("after traffic 1")
+    peer_swanctl(r, "peer rekeys CHILD_SA", "--rekey", "--child", "net-0001")
+    r.poll("rekey overlap")
+    time.sleep(6.5)
+    r.poll("after rekey overlap")
+    r.action("traffic 3000", "traffic", "1", "3000")
+    peer_swanctl(r, "peer rekeys IKE_SA", "--rekey", "--ike", "site-0001")
+    r.poll("after ike rekey")
+    time.sleep(1.0)
+    r.action("traffic 1000", "traffic", "1", "1000")
+    r.poll("final")
+
+
 SCENARIOS = {
     "lifecycle": scenario_lifecycle,
     "child-only": scenario_child_only,
     "peer-restart": scenario_peer_restart,
     "peer-dpd": scenario_peer_dpd,
     "gw-restart": scenario_gw_restart,
+    "churn": scenario_churn,
+    "peer-rekeys": scenario_peer_rekeys,
 }
 
 
