@@ -373,7 +373,8 @@ def overview():
               "in that state (needs the exporter's event-driven tunnel counters) and its traffic. Click a "
               "connection for the tunnel dashboard.",
               targets(
-                  (f"strongswan:tunnel_up:kind{{{IC}}}", ""),
+                  # max without (): drops __name__ so that the three tables have the same columns to merge on
+                  (f"max without () (strongswan:tunnel_up:kind{{{IC}}})", ""),
                   (with_tunnel_labels(f"time() - strongswan_tunnel_last_change_timestamp_seconds{{{IC}}}"), ""),
                   (with_tunnel_labels(f"sum without (direction) (strongswan:tunnel_bytes:rate5m{{{IC}}})"), ""),
                   instant=True, table=True),
