@@ -11,6 +11,7 @@ counts them.
   alerts --prom URL                                  print the active alerts as JSON (one line)
   wait-alert --prom URL --alert NAME --label k=v --state pending|firing|gone [--timeout S]
   wait-metric --url URL --series SERIES --value V [--timeout S]
+  watch-metric --url URL --series SERIES [--duration S]   min, max and number of samples
   query --prom URL EXPR                              print the result vector as JSON (one line)
   rewrite-for RULES OUT DURATION                     copy of the alerts with TunnelDown's `for:` replaced
 """
@@ -266,6 +267,27 @@ def cmd_rewrite_for(args):
 # --------------------------------------------------------------------------- panels
 
 
+PROMQL_WORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
+                "offset", "inf", "nan"}
+
+
+def metric_names(expr):
+    """The metric names a PromQL expression selects (roughly, but good for the expressions of dashboards)."""
+    e = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)           # string literals
+    e = re.sub(r"\{[^}]*\}", " ", e)                          # label matchers
+    e = re.sub(r"\[[^\]]*\]", " ", e)                        # ranges and subqueries
+    e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", e)  # label lists
+    names = []
+    for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", e):
+        word, rest = m.group(0), e[m.end():].lstrip()
+        if word.lower() in PROMQL_WORDS or rest.startswith("("):
+            continue
+        if re.fullmatch(r"\d+[smhdwy]", word):
+            continue
+        names.append(word)
+    return sorted(set(names))
+
+
 def cmd_panels(args):
     variables = {"__rate_interval": "1m", "__interval": "5s", "__range": "5m", "__range_s": "300",
                  "__range_ms": "300000", "__interval_ms": "5000", "__auto": "5s"}
@@ -354,11 +376,13 @@ def cmd_panels(args):
             say("FAIL", f"{label}: {data}\n       {q[-1]}")
         else:
             absent = [n for n in pend if not exists(n)]
-            if absent:
+            missing = [n for n in metric_names(q[-1]) if n not in pend and not exists(n)] if kind == "query" else []
+            if absent and not missing:
                 say("SKIP", f"{label}: no data, pending the tunnel counters ({', '.join(absent)})")
             else:
                 ok = False
-                say("FAIL", f"{label}: no data after {args.timeout:.0f}s\n       {q[-1]}")
+                why = f" (no series of {', '.join(missing)})" if missing else ""
+                say("FAIL", f"{label}: no data after {time.time() - start:.0f}s{why}\n       {q[-1]}")
     return 0 if ok else 1
 
 
@@ -402,6 +426,25 @@ def cmd_wait_metric(args):
         time.sleep(0.05)
 
 
+def cmd_watch_metric(args):
+    """Samples SERIES in an exposition for DURATION seconds; prints "min max samples"."""
+    pat = re.compile(r"^" + re.escape(args.series) + r"\s+(\S+)", re.M)
+    values, end = [], time.time() + args.duration
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(args.url, timeout=5) as r:
+                m = pat.search(r.read().decode())
+            values.append(float(m.group(1)) if m else float("nan"))
+        except Exception:
+            pass
+        time.sleep(0.02)
+    if not values:
+        print("nan nan 0")
+        return 1
+    print(f"{min(values):g} {max(values):g} {len(values)}")
+    return 0
+
+
 def cmd_alerts(args):
     print(json.dumps(active_alerts(args.prom)))
     return 0
@@ -443,6 +486,10 @@ def main():
     s.add_argument("--series", required=True)
     s.add_argument("--value", required=True)
     s.add_argument("--timeout", type=float, default=30)
+    s = sub.add_parser("watch-metric")
+    s.add_argument("--url", required=True)
+    s.add_argument("--series", required=True)
+    s.add_argument("--duration", type=float, default=5)
     s = sub.add_parser("alerts")
     s.add_argument("--prom", required=True)
     s = sub.add_parser("query")
@@ -456,6 +503,7 @@ def main():
     return {
         "lint": cmd_lint, "rules-coverage": cmd_rules_coverage, "rules-health": cmd_rules_health,
         "panels": cmd_panels, "wait-alert": cmd_wait_alert, "wait-metric": cmd_wait_metric,
+        "watch-metric": cmd_watch_metric,
         "alerts": cmd_alerts, "query": cmd_query, "rewrite-for": cmd_rewrite_for,
     }[args.cmd](args)
 

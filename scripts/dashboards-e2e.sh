@@ -269,9 +269,36 @@ else
     fail "healthy lab fires: $others"
 fi
 
+# --- rekeys are no outage ----------------------------------------------------------------------------------
+series="strongswan_tunnel_up{conn=\"$CONN\",child=\"$CHILD\"}"
+log "lab.sh rekey $TUNNEL, rekey $TUNNEL --ike ($CONN), sampling the exporter meanwhile"
+"$PY" "$HELPER" watch-metric --url "$EXP/metrics" --series "$series" --duration 6 >"$TMP/watch.txt" &
+watch_pid=$!
+sleep 0.5
+if "$LAB" rekey "$TUNNEL" >"$TMP/lab.log" 2>&1 && sleep 2 && "$LAB" rekey "$TUNNEL" --ike >>"$TMP/lab.log" 2>&1; then
+    pass "lab: CHILD_SA and IKE_SA of $CONN rekeyed"
+else
+    fail "lab: rekey $CONN"; cat "$TMP/lab.log"
+fi
+wait "$watch_pid"
+read -r wmin wmax wn <"$TMP/watch.txt"
+if [[ $wmin == 1 && $wmax == 1 ]]; then
+    pass "exporter kept $CONN up through both rekeys ($wn scrapes of the exporter in 6s, all 1)"
+else
+    fail "exporter kept $CONN up through both rekeys: min $wmin max $wmax over $wn scrapes"
+fi
+sleep 3 # scrape, recording and alert evaluation of what followed the rekeys
+if [[ $(alerts_now | tunnel_down_conns) == "$baseline" ]]; then
+    pass "no TunnelDown (not even pending) for $CONN after its rekeys"
+else
+    fail "no TunnelDown for $CONN after its rekeys: $(alerts_now | tunnel_down_conns)"
+fi
+rekeys=$("$PY" "$HELPER" query --prom "$PROM" "sum(strongswan_child_rekeys_total{instance=\"$INSTANCE\"}) + sum(strongswan_ike_rekeys_total{instance=\"$INSTANCE\"})" |
+    "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["value"][1] if r else "none")')
+log "charon's rekey counters now: $rekeys"
+
 # --- outage of one tunnel ----------------------------------------------------------------------------------
 log "lab.sh terminate $TUNNEL ($CONN)"
-series="strongswan_tunnel_up{conn=\"$CONN\",child=\"$CHILD\"}"
 TERMINATED=1
 t_start=$(date +%s.%N)
 if ! "$LAB" terminate "$TUNNEL" >"$TMP/lab.log" 2>&1; then
