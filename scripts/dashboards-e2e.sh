@@ -2,17 +2,25 @@
 # End-to-end test of the dashboards and the alert/recording rules against the real strongSwan lab:
 #
 #   scripts/dashboards-e2e.sh EXPORTER_BINARY [LAB_SCRIPT]
+#   scripts/dashboards-e2e.sh --static        only the checks that need neither the lab nor an exporter
 #
 # The lab must be up already (the Makefile starts and stops it); LAB_DIR (default /tmp/strongswan-lab) and
 # LAB_NAME come from the environment, LAB_GW_VICI from $LAB_DIR/env. The script
 #   - checks the dashboards' JSON, the rules (promtool check/test) and that the unit tests cover every alert,
 #   - starts the exporter (poll 2s) on the lab's gw charon and a real Prometheus (scrape and rule evaluation
 #     every 1s) that loads a copy of the rules in which StrongSwanTunnelDown has `for: $E2E_TUNNEL_DOWN_FOR`,
-#   - sends some traffic through the tunnels (lab.sh traffic) and requires every panel query of every
-#     dashboard to return data (template variables substituted), except for the metrics listed in
-#     PENDING_TUNNEL_COUNTERS below, which may be absent,
-#   - terminates tunnel $E2E_TUNNEL (lab.sh terminate), waits until StrongSwanTunnelDown is pending and then
-#     firing for that tunnel only, initiates it again and waits until the alert is gone,
+#   - sends some traffic through the tunnels (lab.sh traffic, and a few datagrams back from the peer's
+#     namespace with ip netns exec) and requires every panel query and template variable of every dashboard
+#     to return data ($datasource dropped, $instance the exporter, $conn .* on the overview and the tunnel's
+#     connection on the tunnel dashboard, $__rate_interval 1m, $__interval 5s, $__range 5m), except for
+#     queries whose only missing metrics are listed in PENDING_TUNNEL_COUNTERS below (reported as SKIP),
+#   - checks that Prometheus evaluates every rule without error and that the healthy lab fires TunnelDown
+#     only for the site-to-site tunnels that are down already (the lab's site-dead) and nothing else,
+#   - rekeys tunnel $E2E_TUNNEL's CHILD_SA and IKE_SA (lab.sh rekey): the exporter must read it up throughout
+#     and no TunnelDown may appear,
+#   - terminates it (lab.sh terminate): the exporter must read it down within the poll interval, and
+#     StrongSwanTunnelDown must go pending and then firing for that tunnel only; initiates it again and waits
+#     until the alert is gone,
 #   - runs promtool check metrics on a scrape.
 # It prints PASS/FAIL (SKIP for pending metrics) per check, ends with "N passed, M failed" and exits non-zero
 # on any failure. It stops what it started and brings the terminated tunnel back whatever happens.
@@ -72,7 +80,32 @@ finish() {
     exit
 }
 
-[[ -n $EXPORTER && -x $EXPORTER ]] || { echo "usage: $0 EXPORTER_BINARY [LAB_SCRIPT]  (exporter binary missing)" >&2; exit 2; }
+static_checks() {
+    log "static checks"
+    counted "$PY" "$HELPER" lint "$DASH"/*.json
+    if out=$("$PY" "$DASH/build_dashboards.py" --check 2>&1); then
+        pass "dashboards JSON is what build_dashboards.py generates"
+    else
+        fail "dashboards JSON is what build_dashboards.py generates: $out"
+    fi
+    if out=$("$PROMTOOL" check rules "$DASH"/*.rules.yml 2>&1); then
+        pass "promtool check rules: $(grep -o 'SUCCESS: [0-9]* rules found' <<<"$out" | awk '{ s += $2 } END { print s }') rules"
+    else
+        fail "promtool check rules"; printf '%s\n' "$out"
+    fi
+    if out=$(cd "$DASH" && "$PROMTOOL" test rules tests/*.test.yml 2>&1); then
+        pass "promtool test rules: $(find "$DASH/tests" -name '*.test.yml' | wc -l) file(s), $(grep -c '^  - name:' "$DASH"/tests/*.test.yml | awk -F: '{ s += $NF } END { print s }') tests"
+    else
+        fail "promtool test rules"; printf '%s\n' "$out"
+    fi
+    counted "$PY" "$HELPER" rules-coverage --rules "$DASH"/strongswan-alerts.rules.yml --tests "$DASH"/tests/*.test.yml
+}
+
+if [[ $EXPORTER == --static ]]; then
+    static_checks
+    finish
+fi
+[[ -n $EXPORTER && -x $EXPORTER ]] || { echo "usage: $0 EXPORTER_BINARY [LAB_SCRIPT] | --static  (exporter binary missing)" >&2; exit 2; }
 [[ -x $LAB ]] || { echo "lab script $LAB not found" >&2; exit 2; }
 export LAB_DIR=${LAB_DIR:-/tmp/strongswan-lab}
 if [[ ! -f $LAB_DIR/env ]]; then
@@ -129,24 +162,7 @@ for m in "${PENDING_TUNNEL_COUNTERS[@]}"; do PENDING_ARGS+=(--pending "$m"); don
 log "lab $LAB_DIR (namespaces $LAB_NAME-*), gw $LAB_GW_VICI; tunnel under test: $CONN/$CHILD (index $TUNNEL)"
 
 # --- static checks ---------------------------------------------------------------------------------------
-log "static checks"
-counted "$PY" "$HELPER" lint "$DASH"/*.json
-if out=$("$PY" "$DASH/build_dashboards.py" --check 2>&1); then
-    pass "dashboards JSON is what build_dashboards.py generates"
-else
-    fail "dashboards JSON is what build_dashboards.py generates: $out"
-fi
-if out=$("$PROMTOOL" check rules "$DASH"/*.rules.yml 2>&1); then
-    pass "promtool check rules: $(grep -o 'SUCCESS: [0-9]* rules found' <<<"$out" | awk '{ s += $2 } END { print s }') rules"
-else
-    fail "promtool check rules"; printf '%s\n' "$out"
-fi
-if out=$(cd "$DASH" && "$PROMTOOL" test rules tests/*.test.yml 2>&1); then
-    pass "promtool test rules: $(find "$DASH/tests" -name '*.test.yml' | wc -l) file(s), $(grep -c '^  - name:' "$DASH"/tests/*.test.yml | awk -F: '{ s += $NF } END { print s }') tests"
-else
-    fail "promtool test rules"; printf '%s\n' "$out"
-fi
-counted "$PY" "$HELPER" rules-coverage --rules "$DASH"/strongswan-alerts.rules.yml --tests "$DASH"/tests/*.test.yml
+static_checks
 
 # --- the lab's tunnel is up --------------------------------------------------------------------------------
 if "$LAB" initiate "$TUNNEL" >"$TMP/lab.log" 2>&1; then
