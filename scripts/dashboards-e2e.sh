@@ -115,7 +115,7 @@ fi
 # shellcheck disable=SC1091
 source "$LAB_DIR/env"
 export LAB_NAME=${LAB_NAME:-${LAB_GW_NS%-gw}}
-for tool in "$PROMETHEUS" "$PROMTOOL" "$PY" curl; do
+for tool in "$PROMETHEUS" "$PROMTOOL" "$PY" ip; do
     command -v "$tool" >/dev/null || { fail "tool $tool installed"; finish; }
 done
 read -r CONN CHILD < <(awk -F'\t' -v i="$TUNNEL" '$1 == i { print $2, $3 }' "$LAB_DIR/tunnels.tsv")
@@ -387,7 +387,8 @@ else
 fi
 
 # --- the exposition itself -----------------------------------------------------------------------------------
-if curl -fsS "$EXP/metrics" -o "$TMP/scrape.txt" && out=$("$PROMTOOL" check metrics <"$TMP/scrape.txt" 2>&1); then
+if "$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
+    "$EXP/metrics" >"$TMP/scrape.txt" && out=$("$PROMTOOL" check metrics <"$TMP/scrape.txt" 2>&1); then
     pass "promtool check metrics on a scrape ($(grep -c '^[a-z]' "$TMP/scrape.txt") samples)${out:+: $out}"
 else
     fail "promtool check metrics on a scrape: $out"
