@@ -1,0 +1,512 @@
+#!/usr/bin/env python3
+"""Helpers of scripts/dashboards-e2e.sh (stdlib only): JSON and HTTP checks against the dashboards, the rules
+and a running Prometheus. Every check prints one line starting with PASS, FAIL or SKIP; the shell script
+counts them.
+
+  lint DASHBOARD...                                  static checks of the dashboard JSON
+  rules-coverage RULES TESTS                         every alert (and severity) fires and stays quiet in a test
+  panels --prom URL --dashboard FILE [--var k=v]... [--pending NAME]... [--timeout S]
+                                                     every panel query returns data (pending names excepted)
+  rules-health --prom URL                            Prometheus evaluates every rule without error
+  alerts --prom URL                                  print the active alerts as JSON (one line)
+  wait-alert --prom URL --alert NAME --label k=v --state pending|firing|gone [--timeout S]
+  wait-metric --url URL --series SERIES --value V [--timeout S]
+  watch-metric --url URL --series SERIES [--duration S]   min, max and number of samples
+  query --prom URL EXPR                              print the result vector as JSON (one line)
+  rewrite-for RULES OUT DURATION                     copy of the alerts with TunnelDown's `for:` replaced
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+DS_UID = "${datasource}"
+
+
+def say(status, message):
+    print(f"{status} {message}", flush=True)
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def http_json(url, params=None, timeout=10):
+    if params:
+        url = url + "?" + urllib.parse.urlencode(params, doseq=True)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:
+        try:
+            return json.load(e)
+        except Exception:
+            return {"status": "error", "error": f"HTTP {e.code}"}
+
+
+def prom_query(prom, expr):
+    """(result list, error string or None)"""
+    try:
+        r = http_json(prom + "/api/v1/query", {"query": expr})
+    except Exception as e:  # connection problems: retried by callers
+        return None, f"unreachable: {e}"
+    if r.get("status") != "success":
+        return None, r.get("error", "error")
+    return r["data"]["result"], None
+
+
+def active_alerts(prom):
+    r = http_json(prom + "/api/v1/alerts")
+    return r.get("data", {}).get("alerts", [])
+
+
+# --------------------------------------------------------------------------- dashboards
+
+
+def all_panels(dashboard):
+    for p in dashboard.get("panels", []):
+        yield p
+        for q in p.get("panels", []) or []:  # collapsed rows keep their panels inside
+            yield q
+
+
+def substitute(expr, variables):
+    """Grafana's template variables: $var, ${var}, ${var:format}, [[var]]."""
+    def value(name):
+        if name not in variables:
+            raise KeyError(name)
+        return variables[name]
+    expr = re.sub(r"\$\{(\w+)(?::\w+)?\}", lambda m: value(m.group(1)), expr)
+    expr = re.sub(r"\[\[(\w+)(?::\w+)?\]\]", lambda m: value(m.group(1)), expr)
+    return re.sub(r"\$(\w+)", lambda m: value(m.group(1)), expr)
+
+
+def cmd_lint(args):
+    ok = True
+    for path in args.dashboards:
+        name = os.path.basename(path)
+        try:
+            with open(path, encoding="utf-8") as f:
+                d = json.load(f)
+        except Exception as e:
+            say("FAIL", f"{name}: valid JSON ({e})")
+            ok = False
+            continue
+        problems = []
+        if not isinstance(d.get("schemaVersion"), int) or d["schemaVersion"] < 39:
+            problems.append(f"schemaVersion {d.get('schemaVersion')} < 39")
+        if d.get("id") is not None:
+            problems.append("dashboard id must be null for import")
+        if not d.get("uid") or not d.get("title"):
+            problems.append("uid and title needed")
+        variables = {v.get("name"): v for v in d.get("templating", {}).get("list", [])}
+        ds = variables.get("datasource")
+        if not ds or ds.get("type") != "datasource" or ds.get("query") != "prometheus":
+            problems.append("no Prometheus data source variable 'datasource'")
+        for needed in ("instance", "conn"):
+            if needed not in variables:
+                problems.append(f"no '{needed}' variable")
+        for vname, v in variables.items():
+            if v.get("type") == "query" and v.get("datasource", {}).get("uid") != DS_UID:
+                problems.append(f"variable {vname} does not use ${{datasource}}")
+
+        # No hard-coded data source uid anywhere (the built-in annotation's "-- Grafana --" is not one).
+        def walk(node, where):
+            if isinstance(node, dict):
+                dsn = node.get("datasource")
+                if isinstance(dsn, dict) and dsn.get("type") != "grafana" and dsn.get("uid") != DS_UID:
+                    problems.append(f"{where}: datasource {dsn}")
+                if isinstance(dsn, str) and dsn not in (DS_UID, "-- Grafana --"):
+                    problems.append(f"{where}: datasource {dsn!r}")
+                for k, v in node.items():
+                    walk(v, f"{where}.{k}")
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, f"{where}[{i}]")
+        walk(d, name)
+
+        ids, cells, queries = set(), {}, 0
+        for p in all_panels(d):
+            pid = p.get("id")
+            if pid in ids:
+                problems.append(f"duplicate panel id {pid}")
+            ids.add(pid)
+            g = p.get("gridPos") or {}
+            if not all(isinstance(g.get(k), int) for k in "xywh") or g["x"] + g["w"] > 24:
+                problems.append(f"panel {p.get('title')!r}: bad gridPos {g}")
+                continue
+            for x in range(g["x"], g["x"] + g["w"]):
+                for y in range(g["y"], g["y"] + g["h"]):
+                    if (x, y) in cells:
+                        problems.append(f"panels {cells[(x, y)]!r} and {p.get('title')!r} overlap")
+                        break
+                    cells[(x, y)] = p.get("title")
+                else:
+                    continue
+                break
+            if p.get("type") == "row":
+                continue
+            if not p.get("title") or not p.get("description"):
+                problems.append(f"panel {pid}: title and description needed")
+            tg = p.get("targets") or []
+            if not tg or not all(t.get("expr") for t in tg):
+                problems.append(f"panel {p.get('title')!r}: no query")
+            if len({t.get("refId") for t in tg}) != len(tg):
+                problems.append(f"panel {p.get('title')!r}: duplicate refId")
+            queries += len(tg)
+        if problems:
+            ok = False
+            say("FAIL", f"{name}: " + "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else ""))
+        else:
+            say("PASS", f"{name}: schema {d['schemaVersion']}, ${{datasource}} everywhere, variables "
+                f"{', '.join(n for n in variables if n != 'datasource')}, {len(ids)} panels, {queries} queries, "
+                "no overlaps")
+    return 0 if ok else 1
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def parse_rules(path):
+    """(alert name, severity) of every alerting rule, from the YAML text (stdlib only)."""
+    out, name = [], None
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"\s*- alert:\s*(\S+)", line)
+        if m:
+            name = m.group(1)
+            continue
+        m = re.match(r"\s*severity:\s*(\S+)", line)
+        if m and name:
+            out.append((name, m.group(1)))
+            name = None
+    return out
+
+
+def parse_tests(path):
+    """alert_rule_test blocks: list of (alertname, [severities of expected alerts]) from the YAML text."""
+    blocks, cur = [], None
+    for line in open(path, encoding="utf-8"):
+        if re.match(r"\s*- eval_time:", line):
+            cur = {"alert": None, "sev": [], "empty": False}
+            blocks.append(cur)
+            continue
+        if re.match(r"\s*- (name|interval|series|expr):", line) or re.match(r"\s*(input_series|promql_expr_test):", line):
+            cur = None
+            continue
+        if cur is None:
+            continue
+        m = re.match(r"\s*alertname:\s*(\S+)", line)
+        if m:
+            cur["alert"] = m.group(1)
+        if re.match(r"\s*exp_alerts:\s*\[\]", line):
+            cur["empty"] = True
+        for sev in re.findall(r"severity:\s*(\w+)", line):
+            cur["sev"].append(sev)
+    return [b for b in blocks if b["alert"]]
+
+
+def cmd_rules_coverage(args):
+    rules = []
+    for path in args.rules:
+        rules += parse_rules(path)
+    blocks = []
+    for path in args.tests:
+        blocks += parse_tests(path)
+    ok = True
+    for name in sorted({n for n, _ in rules}):
+        quiet = any(b["alert"] == name and (b["empty"] or not b["sev"]) for b in blocks)
+        sevs = sorted(s for n, s in rules if n == name)
+        missing = [s for s in sevs if not any(b["alert"] == name and s in b["sev"] for b in blocks)]
+        if quiet and not missing:
+            say("PASS", f"unit tests cover {name} firing ({', '.join(sevs)}) and not firing")
+        else:
+            ok = False
+            say("FAIL", f"unit tests of {name}: " + ("no not-firing case; " if not quiet else "")
+                + (f"never fires with severity {', '.join(missing)}" if missing else ""))
+    return 0 if ok else 1
+
+
+def cmd_rules_health(args):
+    r = http_json(args.prom + "/api/v1/rules")
+    groups = r.get("data", {}).get("groups", [])
+    ok = bool(groups)
+    if not groups:
+        say("FAIL", "Prometheus loaded no rule groups")
+    for g in groups:
+        bad = [f"{x.get('name')}: {x.get('lastError')}" for x in g["rules"] if x.get("health") != "ok"]
+        alerting = [x for x in g["rules"] if x.get("type") == "alerting"]
+        incomplete = [x["name"] for x in alerting
+                      if not x.get("labels", {}).get("severity")
+                      or not x.get("annotations", {}).get("summary")
+                      or "$labels." not in x.get("annotations", {}).get("description", "")]
+        if bad or incomplete:
+            ok = False
+            say("FAIL", f"rule group {g['name']}: " + "; ".join(bad + [f"{n}: severity/summary/description with labels missing" for n in incomplete]))
+        else:
+            say("PASS", f"rule group {g['name']}: {len(g['rules'])} rules evaluated without error"
+                + (f", {len(alerting)} alerts with severity, summary and a description naming labels" if alerting else ""))
+    return 0 if ok else 1
+
+
+def cmd_rewrite_for(args):
+    text = open(args.rules, encoding="utf-8").read()
+    new, n = re.subn(r"(?m)^(\s*for:\s*)\S+(\s*# TunnelDown-for)$", lambda m: m.group(1) + args.duration + m.group(2), text)
+    if n != 1:
+        print(f"rewrite-for: expected one '# TunnelDown-for' line in {args.rules}, found {n}", file=sys.stderr)
+        return 1
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(new)
+    return 0
+
+
+# --------------------------------------------------------------------------- panels
+
+
+PROMQL_WORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
+                "offset", "inf", "nan"}
+
+
+def metric_names(expr):
+    """The metric names a PromQL expression selects (roughly, but good for the expressions of dashboards)."""
+    e = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)           # string literals
+    e = re.sub(r"\{[^}]*\}", " ", e)                          # label matchers
+    e = re.sub(r"\[[^\]]*\]", " ", e)                        # ranges and subqueries
+    e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", e)  # label lists
+    names = []
+    for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", e):
+        word, rest = m.group(0), e[m.end():].lstrip()
+        if word.lower() in PROMQL_WORDS or rest.startswith("("):
+            continue
+        if re.fullmatch(r"\d+[smhdwy]", word):
+            continue
+        names.append(word)
+    return sorted(set(names))
+
+
+def cmd_panels(args):
+    variables = {"__rate_interval": "1m", "__interval": "5s", "__range": "5m", "__range_s": "300",
+                 "__range_ms": "300000", "__interval_ms": "5000", "__auto": "5s"}
+    checks = []  # (label, expr, pending names referenced)
+    ok = True
+    for spec in args.dashboard:
+        path, _, extra = spec.partition(":")
+        d = json.load(open(path, encoding="utf-8"))
+        dvars = dict(variables)
+        for kv in (args.var or []) + ([x for x in extra.split(",") if x] if extra else []):
+            k, _, v = kv.partition("=")
+            dvars[k] = v
+        dvars["datasource"] = ""
+        name = os.path.basename(path)
+        # template variable queries
+        for v in d.get("templating", {}).get("list", []):
+            if v.get("type") != "query":
+                continue
+            q = v.get("definition") or (v.get("query") or {}).get("query", "")
+            m = re.match(r"label_values\((.*),\s*(\w+)\)\s*$", q, re.S)
+            if not m:
+                say("FAIL", f"{name}: variable {v['name']}: unsupported query {q!r}")
+                ok = False
+                continue
+            try:
+                checks.append((f"{name}: variable ${v['name']}", ("label", m.group(2), substitute(m.group(1), dvars)), []))
+            except KeyError as e:
+                say("FAIL", f"{name}: variable {v['name']}: unknown variable {e}")
+                ok = False
+        for p in all_panels(d):
+            for t in p.get("targets", []) or []:
+                label = f"{name}: {p.get('title')} [{t.get('refId')}]"
+                try:
+                    expr = substitute(t["expr"], dvars)
+                except KeyError as e:
+                    say("FAIL", f"{label}: unknown variable {e}")
+                    ok = False
+                    continue
+                pend = [n for n in args.pending or [] if re.search(r"\b" + re.escape(n) + r"\b", expr)]
+                checks.append((label, ("query", expr), pend))
+
+    present = {}
+
+    def exists(metric):
+        if metric not in present:
+            data, _ = prom_query(args.prom, f'count({{__name__="{metric}"}})')
+            present[metric] = bool(data)
+        return present[metric]
+
+    start = time.time()
+    deadline = start + args.timeout
+    results = {}
+    todo = list(range(len(checks)))
+    while todo:
+        still = []
+        for i in todo:
+            label, (kind, *q), _ = checks[i]
+            if kind == "label":
+                r = http_json(args.prom + f"/api/v1/label/{q[0]}/values", {"match[]": q[1]})
+                data, err = (r.get("data"), None) if r.get("status") == "success" else (None, r.get("error"))
+            else:
+                data, err = prom_query(args.prom, q[0])
+            if err and not err.startswith("unreachable"):
+                results[i] = ("error", err)
+            elif data:
+                results[i] = ("data", data)
+            else:
+                results[i] = ("empty", err)
+                still.append(i)
+        todo = still
+        if not todo or time.time() > deadline:
+            break
+        # Only queries waiting for absent pending metrics left: give them 10 s, not the whole timeout.
+        if time.time() - start > 10 and all(any(not exists(n) for n in checks[i][2]) for i in todo):
+            break
+        time.sleep(1)
+        present.clear()
+
+    for i, (label, (kind, *q), pend) in enumerate(checks):
+        status, data = results.get(i, ("empty", None))
+        if status == "data":
+            n = len(data)
+            say("PASS", f"{label}: {n} {'value' if kind == 'label' else 'series'}{'s' if n != 1 and kind == 'label' else ''}")
+        elif status == "error":
+            ok = False
+            say("FAIL", f"{label}: {data}\n       {q[-1]}")
+        else:
+            absent = [n for n in pend if not exists(n)]
+            missing = [n for n in metric_names(q[-1]) if n not in pend and not exists(n)] if kind == "query" else []
+            if absent and not missing:
+                say("SKIP", f"{label}: no data, pending the tunnel counters ({', '.join(absent)})")
+            else:
+                ok = False
+                why = f" (no series of {', '.join(missing)})" if missing else ""
+                say("FAIL", f"{label}: no data after {time.time() - start:.0f}s{why}\n       {q[-1]}")
+    return 0 if ok else 1
+
+
+# --------------------------------------------------------------------------- waiting
+
+
+def cmd_wait_alert(args):
+    want = dict(kv.split("=", 1) for kv in args.label)
+    start = time.time()
+    while True:
+        found = [a for a in active_alerts(args.prom)
+                 if a["labels"].get("alertname") == args.alert and all(a["labels"].get(k) == v for k, v in want.items())]
+        states = {a["state"] for a in found}
+        done = (args.state == "gone" and not found) or (args.state in states) or \
+               (args.state == "pending" and "firing" in states)
+        if done:
+            print(json.dumps({"seconds": round(time.time() - start, 1), "alerts": found}))
+            return 0
+        if time.time() - start > args.timeout:
+            print(json.dumps({"seconds": None, "alerts": found}))
+            return 1
+        time.sleep(0.2)
+
+
+def cmd_wait_metric(args):
+    """Polls an exposition until SERIES (name{labels} exactly as exposed) has VALUE."""
+    start = time.time()
+    pat = re.compile(r"^" + re.escape(args.series) + r"\s+(\S+)", re.M)
+    while True:
+        try:
+            with urllib.request.urlopen(args.url, timeout=5) as r:
+                m = pat.search(r.read().decode())
+            if m and float(m.group(1)) == float(args.value):
+                print(f"{time.time() - start:.2f}")
+                return 0
+        except Exception:
+            pass
+        if time.time() - start > args.timeout:
+            print("timeout")
+            return 1
+        time.sleep(0.05)
+
+
+def cmd_watch_metric(args):
+    """Samples SERIES in an exposition for DURATION seconds; prints "min max samples"."""
+    pat = re.compile(r"^" + re.escape(args.series) + r"\s+(\S+)", re.M)
+    values, end = [], time.time() + args.duration
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(args.url, timeout=5) as r:
+                m = pat.search(r.read().decode())
+            values.append(float(m.group(1)) if m else float("nan"))
+        except Exception:
+            pass
+        time.sleep(0.02)
+    if not values:
+        print("nan nan 0")
+        return 1
+    print(f"{min(values):g} {max(values):g} {len(values)}")
+    return 0
+
+
+def cmd_alerts(args):
+    print(json.dumps(active_alerts(args.prom)))
+    return 0
+
+
+def cmd_query(args):
+    data, err = prom_query(args.prom, args.expr)
+    if err:
+        print(err, file=sys.stderr)
+        return 1
+    print(json.dumps(data))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("lint")
+    s.add_argument("dashboards", nargs="+")
+    s = sub.add_parser("rules-coverage")
+    s.add_argument("--rules", nargs="+", required=True)
+    s.add_argument("--tests", nargs="+", required=True)
+    s = sub.add_parser("rules-health")
+    s.add_argument("--prom", required=True)
+    s = sub.add_parser("panels")
+    s.add_argument("--prom", required=True)
+    s.add_argument("--dashboard", action="append", required=True, help="FILE[:var=value,...]")
+    s.add_argument("--var", action="append", help="name=value for every dashboard")
+    s.add_argument("--pending", action="append")
+    s.add_argument("--timeout", type=float, default=60)
+    s = sub.add_parser("wait-alert")
+    s.add_argument("--prom", required=True)
+    s.add_argument("--alert", required=True)
+    s.add_argument("--label", action="append", default=[])
+    s.add_argument("--state", choices=["pending", "firing", "gone"], required=True)
+    s.add_argument("--timeout", type=float, default=60)
+    s = sub.add_parser("wait-metric")
+    s.add_argument("--url", required=True)
+    s.add_argument("--series", required=True)
+    s.add_argument("--value", required=True)
+    s.add_argument("--timeout", type=float, default=30)
+    s = sub.add_parser("watch-metric")
+    s.add_argument("--url", required=True)
+    s.add_argument("--series", required=True)
+    s.add_argument("--duration", type=float, default=5)
+    s = sub.add_parser("alerts")
+    s.add_argument("--prom", required=True)
+    s = sub.add_parser("query")
+    s.add_argument("--prom", required=True)
+    s.add_argument("expr")
+    s = sub.add_parser("rewrite-for")
+    s.add_argument("rules")
+    s.add_argument("out")
+    s.add_argument("duration")
+    args = ap.parse_args()
+    return {
+        "lint": cmd_lint, "rules-coverage": cmd_rules_coverage, "rules-health": cmd_rules_health,
+        "panels": cmd_panels, "wait-alert": cmd_wait_alert, "wait-metric": cmd_wait_metric,
+        "watch-metric": cmd_watch_metric,
+        "alerts": cmd_alerts, "query": cmd_query, "rewrite-for": cmd_rewrite_for,
+    }[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
