@@ -23,7 +23,8 @@
 public struct MetricFamily: Sendable {
     /// The metric name, e.g. `strongswan_sa_bytes_total`.
     public let name: String
-    /// The help text, unescaped (the encoder escapes `\` and newline).
+    /// The help text, unescaped (the encoder escapes `\` and newline). Prometheus skips blanks at
+    /// the start of a help text when reading, so do not start one with a blank.
     public let help: String
     /// The metric type: ``MetricType/counter``, ``MetricType/gauge`` or ``MetricType/untyped``.
     public let type: MetricType
