@@ -4,14 +4,15 @@
 /// ## Label names are declared once
 /// A family declares its label names when it is created (validated once, in ``init(name:help:type:labelNames:)``),
 /// and each sample supplies only the label values, in the same order. This makes invalid label names
-/// impossible per sample and lets the family store samples compactly (one flat array of values, one
-/// of doubles), which matters with hundreds of thousands of series.
+/// impossible per sample and lets the family store samples compactly, which matters with hundreds of
+/// thousands of series: the label values are escaped once, when added, into one byte array (with an
+/// array of end offsets), so that encoding is mostly copying bytes.
 ///
 /// ## No duplicate series
 /// ``add(_:_:)`` refuses a sample whose label values (compared byte for byte, since Prometheus compares
 /// bytes) equal those of a sample already in the family: the first one is kept, the refused one is
-/// counted in ``droppedDuplicates``. The check costs one hash of the label values and a probe of an
-/// open-addressing table per sample. Across families, ``MetricSet`` rejects name clashes.
+/// counted in ``droppedDuplicates``. The check costs one (randomly seeded) hash of the label values
+/// and a probe of an open-addressing table per sample. Across families, ``MetricSet`` rejects name clashes.
 ///
 /// ## Naming rules
 /// Besides the syntax of the text format, the initializer enforces the structural rules that
@@ -22,7 +23,8 @@
 public struct MetricFamily: Sendable {
     /// The metric name, e.g. `strongswan_sa_bytes_total`.
     public let name: String
-    /// The help text, unescaped (the encoder escapes `\` and newline).
+    /// The help text, unescaped (the encoder escapes `\` and newline). Prometheus skips blanks at
+    /// the start of a help text when reading, so do not start one with a blank.
     public let help: String
     /// The metric type: ``MetricType/counter``, ``MetricType/gauge`` or ``MetricType/untyped``.
     public let type: MetricType
@@ -31,16 +33,17 @@ public struct MetricFamily: Sendable {
     /// How many samples ``add(_:_:)`` refused because their label values were already present.
     public private(set) var droppedDuplicates: Int = 0
 
-    /// Label values of all samples, flattened: sample `i` uses `labelValueStorage[i * labelNames.count ..< (i + 1) * labelNames.count]`.
-    private(set) var labelValueStorage: [String] = []
+    /// The label values of all samples, already escaped for the text format and concatenated: the
+    /// encoder copies them as they are, and duplicate checks compare these bytes (escaping is a
+    /// bijection, so equal escaped bytes mean equal values).
+    private(set) var escapedLabelValues: [UInt8] = []
+    /// End offset in `escapedLabelValues` of every label value: value `j` of sample `i` ends at
+    /// `labelValueEnds[i * labelNames.count + j]` and starts where the previous value ends (or at 0).
+    private(set) var labelValueEnds: [UInt32] = []
     /// Sample values, in insertion order.
     private(set) var values: [Double] = []
-    /// Total UTF-8 bytes of all label values, for the encoder's capacity estimate.
-    private(set) var labelValueBytes: Int = 0
-    /// Hash of each sample's label values (same index as `values`).
-    private var sampleHashes: [Int] = []
-    /// Open-addressing table of sample indices (-1 = empty); its count is a power of two, at least twice the sample count.
-    private var slots: [Int32] = []
+    /// Index of the samples by their label values, to refuse duplicates.
+    private var index = SeriesIndex()
 
     /// Creates an empty family, validating the name, help, type and label names.
     ///
@@ -106,9 +109,8 @@ public struct MetricFamily: Sendable {
     /// Reserves storage for `count` samples in total, avoiding reallocations while adding.
     public mutating func reserveCapacity(_ count: Int) {
         values.reserveCapacity(count)
-        sampleHashes.reserveCapacity(count)
-        labelValueStorage.reserveCapacity(count * labelNames.count)
-        if count * 2 > slots.count { rehash(capacity: Self.tableCapacity(for: count)) }
+        labelValueEnds.reserveCapacity(count * labelNames.count)
+        index.reserveCapacity(count)
     }
 
     /// Adds a sample unless one with the same label values is already present.
@@ -125,111 +127,144 @@ public struct MetricFamily: Sendable {
             labelValues.count == labelNames.count,
             "metric \(name) declares \(labelNames.count) label names but a sample has \(labelValues.count) values"
         )
-        if (values.count + 1) * 2 > slots.count {
-            rehash(capacity: Self.tableCapacity(for: values.count + 1))
+        // Append the escaped values tentatively; a duplicate is rolled back.
+        let byteStart = escapedLabelValues.count
+        let endStart = labelValueEnds.count
+        for labelValue in labelValues {
+            ExpositionEncoder.appendEscapedLabelValue(labelValue, to: &escapedLabelValues)
+            precondition(escapedLabelValues.count <= UInt32.max, "label values of \(name) exceed 4 GiB")
+            labelValueEnds.append(UInt32(truncatingIfNeeded: escapedLabelValues.count))
         }
-        let hash = Self.hash(labelValues)
-        let mask = slots.count - 1
-        var slot = hash & mask
-        while true {
-            let index = Int(slots[slot])
-            if index < 0 { break }
-            if sampleHashes[index] == hash && storedLabelValues(index, equal: labelValues) {
-                droppedDuplicates += 1
-                return false
+        let existing = escapedLabelValues.withUnsafeBufferPointer { arena in
+            labelValueEnds.withUnsafeBufferPointer { ends in
+                let hash = Self.hash(arena: arena, ends: ends, byteStart: byteStart, endStart: endStart)
+                return index.findOrInsert(hash: hash) { sample in
+                    Self.sample(sample, equals: (byteStart, endStart), arena: arena, ends: ends, labelCount: labelNames.count)
+                }
             }
-            slot = (slot + 1) & mask
         }
-        slots[slot] = Int32(truncatingIfNeeded: values.count)
-        sampleHashes.append(hash)
+        if existing != nil {
+            escapedLabelValues.removeSubrange(byteStart...)
+            labelValueEnds.removeSubrange(endStart...)
+            droppedDuplicates += 1
+            return false
+        }
         values.append(value)
-        labelValueStorage.append(contentsOf: labelValues)
-        for labelValue in labelValues { labelValueBytes &+= labelValue.utf8.count }
         return true
     }
 
     /// Whether a sample with exactly these label values (byte for byte) is present.
     public func contains(_ labelValues: [String]) -> Bool {
-        index(of: labelValues) != nil
+        sampleIndex(of: labelValues) != nil
     }
 
     /// The value of the sample with these label values, or nil if there is none.
     public func value(for labelValues: [String]) -> Double? {
-        index(of: labelValues).map { values[$0] }
+        sampleIndex(of: labelValues).map { values[$0] }
     }
 
     /// The samples in insertion order, materialized with their label names (for inspection and tests;
     /// the encoder reads the compact storage directly).
     public var samples: [Sample] {
-        (0..<values.count).map { index in
-            let base = index * labelNames.count
-            return Sample(
-                name: name,
-                labels: labelNames.indices.map { Label(labelNames[$0], labelValueStorage[base + $0]) },
-                value: values[index]
-            )
+        escapedLabelValues.withUnsafeBufferPointer { arena in
+            var result: [Sample] = []
+            result.reserveCapacity(values.count)
+            var start = 0
+            var endIndex = 0
+            for value in values {
+                var labels: [Label] = []
+                labels.reserveCapacity(labelNames.count)
+                for labelName in labelNames {
+                    let end = Int(labelValueEnds[endIndex])
+                    labels.append(Label(labelName, Self.unescape(UnsafeBufferPointer(rebasing: arena[start..<end]))))
+                    start = end
+                    endIndex += 1
+                }
+                result.append(Sample(name: name, labels: labels, value: value))
+            }
+            return result
         }
     }
 
-    /// A generous estimate of the encoded size, used to reserve buffer capacity.
-    var estimatedEncodedByteCount: Int {
+    /// An upper bound of the encoded size, so that the encoder can write without bounds checks.
+    var maximumEncodedByteCount: Int {
         guard !values.isEmpty else { return 0 }
-        let header = 2 * name.utf8.count + help.utf8.count + 24
-        var perSample = name.utf8.count + 2 + 26  // braces, space, value, newline
-        for labelName in labelNames { perSample += labelName.utf8.count + 4 }
-        return header + values.count * perSample + labelValueBytes + labelValueBytes / 8
+        let header = 2 * name.utf8.count + 2 * help.utf8.count + 32
+        var perSample = name.utf8.count + 3 + ExpositionEncoder.maximumValueLength + 1  // braces, space, value, newline
+        for labelName in labelNames { perSample += labelName.utf8.count + 4 }  // `,name=""`
+        return header + values.count * perSample + escapedLabelValues.count
     }
 
-    private func index(of labelValues: [String]) -> Int? {
-        guard labelValues.count == labelNames.count, !slots.isEmpty else { return nil }
-        let hash = Self.hash(labelValues)
-        let mask = slots.count - 1
-        var slot = hash & mask
-        while true {
-            let index = Int(slots[slot])
-            if index < 0 { return nil }
-            if sampleHashes[index] == hash && storedLabelValues(index, equal: labelValues) { return index }
-            slot = (slot + 1) & mask
+    /// The index of the sample with these label values, if present.
+    private func sampleIndex(of labelValues: [String]) -> Int? {
+        guard labelValues.count == labelNames.count, !values.isEmpty else { return nil }
+        var candidate: [UInt8] = []
+        var candidateEnds: [UInt32] = []
+        for labelValue in labelValues {
+            ExpositionEncoder.appendEscapedLabelValue(labelValue, to: &candidate)
+            candidateEnds.append(UInt32(truncatingIfNeeded: candidate.count))
+        }
+        // Look the candidate up as if it were appended after the stored samples.
+        let arena = escapedLabelValues + candidate
+        let base = UInt32(truncatingIfNeeded: escapedLabelValues.count)
+        let ends = labelValueEnds + candidateEnds.map { $0 + base }
+        let byteStart = escapedLabelValues.count, endStart = labelValueEnds.count
+        return arena.withUnsafeBufferPointer { arena in
+            ends.withUnsafeBufferPointer { ends in
+                let hash = Self.hash(arena: arena, ends: ends, byteStart: byteStart, endStart: endStart)
+                return index.find(hash: hash) { sample in
+                    Self.sample(sample, equals: (byteStart, endStart), arena: arena, ends: ends, labelCount: labelNames.count)
+                }
+            }
         }
     }
 
-    private func storedLabelValues(_ index: Int, equal labelValues: [String]) -> Bool {
-        let base = index * labelNames.count
-        for offset in 0..<labelValues.count where !Self.bytesEqual(labelValueStorage[base + offset], labelValues[offset]) {
+    /// Hashes the candidate sample's escaped values `arena[byteStart...]` and their lengths.
+    @inline(__always)
+    private static func hash(
+        arena: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<UInt32>, byteStart: Int, endStart: Int
+    ) -> Int {
+        // Swift's randomly seeded SipHash: label values can come from remote peers (IKE identities),
+        // so collisions must not be craftable.
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(arena)[byteStart...]))
+        for offset in endStart..<ends.count { hasher.combine(ends[offset] &- UInt32(truncatingIfNeeded: byteStart)) }
+        return hasher.finalize()
+    }
+
+    /// Whether stored sample `sample` has the same escaped values as the candidate starting at `candidate`.
+    @inline(__always)
+    private static func sample(
+        _ sample: Int, equals candidate: (byteStart: Int, endStart: Int),
+        arena: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<UInt32>, labelCount: Int
+    ) -> Bool {
+        let storedEndStart = sample * labelCount
+        let storedStart = storedEndStart == 0 ? 0 : Int(ends[storedEndStart - 1])
+        for offset in 0..<labelCount
+        where Int(ends[storedEndStart + offset]) - storedStart != Int(ends[candidate.endStart + offset]) - candidate.byteStart {
             return false
         }
-        return true
+        let storedEnd = labelCount == 0 ? storedStart : Int(ends[storedEndStart + labelCount - 1])
+        return UnsafeBufferPointer(rebasing: arena[storedStart..<storedEnd])
+            .elementsEqual(UnsafeBufferPointer(rebasing: arena[candidate.byteStart...]))
     }
 
-    private static func tableCapacity(for count: Int) -> Int {
-        var capacity = 8
-        while capacity < count * 2 { capacity <<= 1 }
-        return capacity
-    }
-
-    private mutating func rehash(capacity: Int) {
-        var table = [Int32](repeating: -1, count: capacity)
-        let mask = capacity - 1
-        for (index, hash) in sampleHashes.enumerated() {
-            var slot = hash & mask
-            while table[slot] >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(truncatingIfNeeded: index)
-        }
-        slots = table
-    }
-
-    /// Hashes the UTF-8 bytes of the values (not their Unicode-normalized form, which `String`'s own
-    /// hashing uses), each followed by its length so that `["ab", "c"]` and `["a", "bc"]` differ.
-    private static func hash(_ labelValues: [String]) -> Int {
-        var hasher = Hasher()
-        for labelValue in labelValues {
-            let utf8 = labelValue.utf8
-            if utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
-                for byte in utf8 { hasher.combine(byte) }
+    /// Undoes the label value escaping (`\\`, `\"`, `\n`).
+    static func unescape(_ escaped: UnsafeBufferPointer<UInt8>) -> String {
+        guard escaped.contains(UInt8(ascii: "\\")) else { return String(decoding: escaped, as: UTF8.self) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(escaped.count)
+        var index = 0
+        while index < escaped.count {
+            var byte = escaped[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < escaped.count {
+                index += 1
+                byte = escaped[index] == UInt8(ascii: "n") ? UInt8(ascii: "\n") : escaped[index]
             }
-            hasher.combine(utf8.count)
+            bytes.append(byte)
+            index += 1
         }
-        return hasher.finalize()
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Byte-wise string equality (Swift's `==` treats canonically equivalent strings as equal).

@@ -43,6 +43,22 @@ import Testing
         #expect(names.value(for: [decomposed]) == 2)
     }
 
+    @Test func valuesThatNeedEscapingAreDistinctAndFoundAgain() {
+        let tricky = ["\\\"", "\"", "\\", "\\\\", "\\n", "\n", "n", "\\\n", ""]
+        var family = family("tricky", labels: ["v"])
+        for (index, value) in tricky.enumerated() {
+            do { let added = family.add(Double(index), [value]); #expect(added, "\(value.debugDescription)") }
+        }
+        for value in tricky {
+            do { let added = family.add(-1, [value]); #expect(!added, "\(value.debugDescription)") }
+        }
+        #expect(family.droppedDuplicates == tricky.count)
+        for (index, value) in tricky.enumerated() {
+            #expect(family.value(for: [value]) == Double(index), "\(value.debugDescription)")
+        }
+        #expect(family.samples.map { $0.labels[0].value } == tricky)
+    }
+
     @Test func aFamilyWithoutLabelsHasAtMostOneSample() {
         var up = family("up")
         do { let added = up.add(1); #expect(added) }

@@ -151,7 +151,12 @@ import Testing
 
     @Test func invalidUTF8IsRejected() {
         let header = Array("# HELP a h\n# TYPE a gauge\n".utf8)
-        for bad: [UInt8] in [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xC0, 0xAF]] {
+        let invalid: [[UInt8]] = [
+            [0xFF], [0xFE], [0x80], [0xBF], [0xC3], [0xC0, 0xAF], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF],
+            [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF], [0xE2, 0x82], [0xF0, 0x80, 0x80, 0x80], [0xF0, 0x8F, 0xBF, 0xBF],
+            [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xF0, 0x9F, 0x98], [0x61, 0xC3, 0x28],
+        ]
+        for bad in invalid {
             let input = header + Array("a{x=\"".utf8) + bad + Array("\"} 1\n".utf8)
             #expect(throws: ExpositionParseError.self) { try ExpositionParser().parse(input) }
             do {
@@ -166,6 +171,18 @@ import Testing
             } catch {
                 #expect(error.code == .invalidUTF8 && error.line == 1)
             }
+        }
+    }
+
+    @Test func validUTF8AtTheBoundariesIsAccepted() throws {
+        let valid: [[UInt8]] = [
+            [0x7F], [0xC2, 0x80], [0xDF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80],
+            [0xEF, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0xF0, 0x9F, 0x98, 0x80],
+        ]
+        for (index, good) in valid.enumerated() {
+            let input = Array("# HELP a h\n# TYPE a gauge\na{x=\"".utf8) + good + Array("\"} \(index)\n".utf8)
+            let parsed = try ExpositionParser().parse(input)
+            #expect(parsed.families.first.map { Array($0.samples[0].labels[0].value.utf8) } == good)
         }
     }
 

@@ -40,9 +40,21 @@ import Testing
         }
     }
 
-    static func randomSet(seed: UInt64) -> MetricSet {
+    /// What a generated family should contain, tracked independently of ``MetricFamily``: the
+    /// accepted samples (first occurrence of each label-value tuple, compared as bytes).
+    struct ExpectedFamily {
+        var name: String
+        var help: String
+        var type: MetricType
+        var labelNames: [String]
+        var samples: [(labelValues: [String], value: Double)] = []
+    }
+
+    static func randomSet(seed: UInt64) -> (set: MetricSet, expected: [ExpectedFamily]) {
         var rng = SeededGenerator(seed: seed)
         var set = MetricSet()
+        var expected: [ExpectedFamily] = []
+        var takenNames: Set<String> = []
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
             let type = [MetricType.counter, .gauge, .untyped].randomElement(using: &rng)!
             var familyName = name(&rng, start: nameStart, continuation: nameContinuation)
@@ -58,34 +70,46 @@ import Testing
             guard var family = try? MetricFamily(name: familyName, help: help, type: type, labelNames: labelNames) else {
                 continue  // e.g. a repeated label name or a reserved suffix: skip this family
             }
+            var model = ExpectedFamily(name: familyName, help: help, type: type, labelNames: labelNames)
+            var seen: Set<[[UInt8]]> = []
             for _ in 0..<Int.random(in: 0...30, using: &rng) {
                 var sampleValue = value(&rng)
                 if type == .counter { sampleValue = sampleValue.magnitude }
-                family.add(sampleValue, labelNames.map { _ in text(&rng, maxPieces: 4) })
+                let labelValues = labelNames.map { _ in text(&rng, maxPieces: 4) }
+                let added = family.add(sampleValue, labelValues)
+                let new = seen.insert(labelValues.map { Array($0.utf8) }).inserted
+                precondition(added == new, "MetricFamily.add disagrees with the byte-wise model")
+                if new { model.samples.append((labelValues, sampleValue)) }
             }
-            set.add(family)
+            let base = type == .counter ? String(familyName.dropLast(6)) : familyName
+            let clash = takenNames.contains(familyName) || takenNames.contains(base)
+            #expect(set.add(family) == !clash)
+            if !clash {
+                takenNames.formUnion([familyName, base])
+                expected.append(model)
+            }
         }
-        return set
+        return (set, expected)
     }
 
     @Test(arguments: 0..<200 as Range<UInt64>)
     func encodedSetsParseBackIdentically(seed: UInt64) throws {
-        let set = Self.randomSet(seed: seed)
+        let (set, expectedFamilies) = Self.randomSet(seed: seed)
         let bytes = set.encoded()
         #expect(bytes == set.encoded(), "encoding is deterministic")
         let parsed = try ExpositionParser().parse(bytes)
-        let expected = set.families.filter { !$0.isEmpty }
+        let expected = expectedFamilies.filter { !$0.samples.isEmpty }
         try #require(parsed.families.count == expected.count)
         for (read, written) in zip(parsed.families, expected) {
             #expect(read.name == written.name)
             #expect(read.help.map { Array($0.utf8) } == Array(written.help.utf8))
             #expect(read.type == written.type)
-            try #require(read.samples.count == written.sampleCount)
+            try #require(read.samples.count == written.samples.count)
             for (readSample, writtenSample) in zip(read.samples, written.samples) {
                 #expect(readSample.name == written.name)
                 #expect(readSample.timestamp == nil)
                 #expect(readSample.labels.map(\.name) == written.labelNames)
-                #expect(readSample.labels.map { Array($0.value.utf8) } == writtenSample.labels.map { Array($0.value.utf8) })
+                #expect(readSample.labels.map { Array($0.value.utf8) } == writtenSample.labelValues.map { Array($0.utf8) })
                 let original = writtenSample.value
                 if original.isNaN {
                     #expect(readSample.value.isNaN)
@@ -97,12 +121,16 @@ import Testing
             }
         }
         #expect(parsed.sampleCount == set.sampleCount)
+        // The family's own view of its samples agrees with the model too.
+        for (family, model) in zip(set.families, expectedFamilies) {
+            #expect(family.samples.map { $0.labels.map { Array($0.value.utf8) } } == model.samples.map { $0.labelValues.map { Array($0.utf8) } })
+        }
     }
 
     @Test func theGeneratorCoversTheInterestingCases() {
         var families = 0, samples = 0, escapes = 0, nonASCII = 0, nan = 0, infinite = 0, fractional = 0, dropped = 0
         for seed in 0..<200 as Range<UInt64> {
-            let set = Self.randomSet(seed: seed)
+            let set = Self.randomSet(seed: seed).set
             families += set.families.count
             samples += set.sampleCount
             dropped += set.droppedSampleCount
