@@ -25,25 +25,34 @@ struct LabEnvironment {
         return LabEnvironment(gwVICI: gw, peerVICI: peer, script: script, exporter: exporter, repository: repository)
     }
 
-    /// Runs a program and returns (exit status, stdout, stderr).
+    /// Runs a program and returns (exit status, stdout, stderr). Output goes through temporary files, not
+    /// pipes: `lab.sh start` leaves charon running, and a daemon that inherited a pipe would keep it open.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (Int32, Data, String) {
+        let directory = FileManager.default.temporaryDirectory
+        let token = UUID().uuidString
+        let outURL = directory.appendingPathComponent("lab-run-\(token).out")
+        let errURL = directory.appendingPathComponent("lab-run-\(token).err")
+        let inURL = directory.appendingPathComponent("lab-run-\(token).in")
+        defer { for url in [outURL, errURL, inURL] { try? FileManager.default.removeItem(at: url) } }
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        FileManager.default.createFile(atPath: inURL.path, contents: stdin ?? Data())
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        let input = try FileHandle(forReadingFrom: inURL)
+        defer { try? out.close(); try? err.close(); try? input.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        let input = Pipe()
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, output, String(decoding: errors, as: UTF8.self))
+        let output = (try? Data(contentsOf: outURL)) ?? Data()
+        let errors = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, output, errors)
     }
 
     /// One poll of the exporter (`dump`), as exposition bytes.

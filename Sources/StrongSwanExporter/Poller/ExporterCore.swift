@@ -27,6 +27,10 @@ public actor ExporterCore {
     private(set) var droppedDuplicates = 0
     /// Event-driven tunnel history (transitions, rekeys, traffic that survives rekeys).
     private(set) var ledger = TunnelLedger()
+    /// Events applied while a poll is running: its `list-sas` snapshot may predate them, so they are applied
+    /// again to the polled list. Bounded; on overflow the next poll is relied on instead.
+    private var eventsDuringPoll: [(name: String, message: VICIMessage)]?
+    static let maxEventsDuringPoll = 10_000
 
     /// Creates the core. `wallClock` returns unix time in seconds (injectable for tests).
     public init(configuration: PollerConfiguration, store: SnapshotStore, logger: Logger,
@@ -35,6 +39,11 @@ public actor ExporterCore {
         self.store = store
         self.logger = logger
         self.wallClock = wallClock
+    }
+
+    /// Marks the start of a poll (events from now on are re-applied to its SA list).
+    public func pollStarted() {
+        eventsDuringPoll = []
     }
 
     /// Records a completed poll that reached charon: the collectors that succeeded replace their models; the
@@ -54,9 +63,14 @@ public actor ExporterCore {
         if statuses[VersionCollector.name]?.success == true { state.version = results.version }
         if statuses[StatsCollector.name]?.success == true { state.stats = results.stats }
         if statuses[SAsCollector.name]?.success == true {
-            state.sas = results.sas
             ledger.observe(poll: results.sas ?? [], at: now)
+            var sas = results.sas ?? []
+            for event in eventsDuringPoll ?? [] {
+                TunnelLedger.patch(&sas, event: event.name, message: event.message)
+            }
+            state.sas = sas
         }
+        eventsDuringPoll = nil
         if statuses[ConnsCollector.name]?.success == true {
             state.conns = results.conns
             ledger.configure(results.conns ?? [])
@@ -75,6 +89,7 @@ public actor ExporterCore {
     /// Records a poll that could not reach charon (or lost it mid-poll): `strongswan_up` turns 0 and charon's
     /// series are withheld until it is back; exporter-lifetime counters stay.
     public func pollFailed(error: String, statuses: [String: CollectorStatus], duration: Double) {
+        eventsDuringPoll = nil
         if up { logger.error("charon unreachable", metadata: ["error": "\(error)"]) }
         up = false
         state = CharonState()
@@ -106,6 +121,13 @@ public actor ExporterCore {
         if up, var sas = state.sas {
             TunnelLedger.patch(&sas, event: name, message: message)
             state.sas = sas
+        }
+        if let count = eventsDuringPoll?.count {
+            if count < ExporterCore.maxEventsDuringPoll {
+                eventsDuringPoll?.append((name, message))
+            } else {
+                eventsDuringPoll = nil
+            }
         }
         publish()
         return true

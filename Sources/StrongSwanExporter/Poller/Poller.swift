@@ -82,6 +82,7 @@ public struct Poller: Service {
 
     /// One pass over the enabled collectors. Returns false when the connection is unusable.
     func pollOnce(_ session: any VICISession, started: ContinuousClock.Instant, clock: ContinuousClock) async -> Bool {
+        await core.pollStarted()
         var results = CharonState()
         var statuses: [String: CollectorStatus] = [:]
         for name in CollectorCatalogue.names where configuration.enabledCollectors.contains(name) {
