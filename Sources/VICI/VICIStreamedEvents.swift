@@ -18,7 +18,11 @@ import NIOCore
 /// _ = try await sas.response()
 /// ```
 ///
-/// The sequence supports a single iterator.
+/// The sequence supports a single iterator. Events decoded from one socket read are handed over together.
+/// Iterate from a nonisolated context (a plain task or `nonisolated` function) when throughput matters:
+/// iterating on an actor (e.g. the main actor) costs two executor hops per event — in a measurement with
+/// 10,000 SAs over a unix socket, about 50 ms from a nonisolated function against about 200 ms from the
+/// main actor.
 public struct VICIStreamedEvents: AsyncSequence, Sendable {
     /// A decoded event message.
     public typealias Element = VICIMessage
