@@ -10,7 +10,8 @@ import NIOCore
 /// Whatever the consumer does — iterate to the end, `break` early, throw, be cancelled or never iterate —
 /// the connection completes the protocol on its own: it drains the remaining events, waits for the response
 /// and unregisters the event. Later commands on the connection queue behind that cleanup. The deadline
-/// (``VICIConnection/Configuration/commandTimeout``) covers the whole stream.
+/// (``VICIConnection/Configuration/commandTimeout``) covers the whole stream; holding the sequence without
+/// iterating it stalls the connection (reading pauses at the high watermark) until that deadline closes it.
 ///
 /// ```swift
 /// let sas = connection.stream(.listSAs)

@@ -61,6 +61,8 @@ struct RealDaemonFixtureTests {
             return
         }
         #expect(message.rawDescription(label: "version reply") == (try Self.text("swanctl-version-raw.txt")))
+        let pretty = String(decoding: try Self.fixture("swanctl-version-pretty.txt"), as: UTF8.self)
+        #expect(message.prettyDescription(label: "version reply") == pretty)
         let version = try VICIVersion(message)
         #expect(version.daemon == "charon")
         #expect(version.version == "5.9.8")
