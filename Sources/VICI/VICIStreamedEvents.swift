@@ -83,7 +83,8 @@ public struct VICIStreamedEvents: AsyncSequence, Sendable {
     }
 
     /// The command's response message. It is available once the daemon has sent it and the event has been
-    /// unregistered, so normally it is awaited after iterating the events. A response with `success = no`
+    /// unregistered, so await it after iterating the events (awaiting it first, with nobody iterating, waits
+    /// until the deadline, because the unread events hold the stream back). A response with `success = no`
     /// fails with ``VICIError/Code/commandFailed``.
     public func response() async throws(VICIError) -> VICIMessage {
         let outcome = try await connection.wait(for: outcome, token: token)
