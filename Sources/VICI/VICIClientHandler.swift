@@ -104,6 +104,9 @@ final class VICIClientHandler: ChannelDuplexHandler {
     private var closeReason: VICIError?
     private var readPaused = false
     private var pendingRead = false
+    /// Stream events decoded during the current read burst, handed to the consumer in one batch at
+    /// `channelReadComplete` (one wake-up of the consumer per socket read instead of one per event).
+    private var pendingEvents: [VICIMessage] = []
 
     /// The subscription buffer of a ``VICIEventStream`` connection, if any.
     private(set) var subscription: VICIEventBuffer?
@@ -141,6 +144,7 @@ final class VICIClientHandler: ChannelDuplexHandler {
             queued.timer.cancel()
             queued.work.fail(error)
         } else if var current = active, current.token === token, !current.detached {
+            pendingEvents.removeAll()
             current.detached = true
             current.sinkOpen = false
             current.collected = []
@@ -158,6 +162,7 @@ final class VICIClientHandler: ChannelDuplexHandler {
     /// The consumer of a stream is gone (finished, dropped the sequence, cancelled): discard the rest.
     func streamTerminated(_ token: VICIOperationToken) {
         guard var current = active, current.token === token else { return }
+        pendingEvents.removeAll()
         current.sinkOpen = false
         active = current
         resumeReading()
@@ -223,6 +228,7 @@ final class VICIClientHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         let reason = closeReason ?? VICIError(.connectionClosed, "the daemon closed the connection")
         closeReason = reason
+        flushPendingEvents()
         if let current = active {
             active = nil
             current.timer.cancel()
@@ -234,6 +240,11 @@ final class VICIClientHandler: ChannelDuplexHandler {
         }
         subscription?.finish(reason)
         context.fireChannelInactive()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushPendingEvents()
+        context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -321,14 +332,8 @@ final class VICIClientHandler: ChannelDuplexHandler {
            case .streamed(_, let event, _, _, _, let sink, _) = current.work, event == name {
             guard current.sinkOpen else { return }
             switch sink {
-            case .producer(let source):
-                switch source.yield(message) {
-                case .produceMore: break
-                case .stopProducing: readPaused = true
-                case .dropped:
-                    current.sinkOpen = false
-                    active = current
-                }
+            case .producer:
+                pendingEvents.append(message)
             case .collect(let maxBytes):
                 current.collectedBytes += size
                 if current.collectedBytes > maxBytes {
@@ -355,8 +360,24 @@ final class VICIClientHandler: ChannelDuplexHandler {
         logger.debug("dropping event nobody registered for", metadata: ["event": "\(name)"])
     }
 
+    /// Hands the events of this read burst to the active stream's consumer.
+    private func flushPendingEvents() {
+        guard !pendingEvents.isEmpty else { return }
+        defer { pendingEvents.removeAll(keepingCapacity: true) }
+        guard var current = active, current.sinkOpen,
+              case .streamed(_, _, _, _, _, .producer(let source), _) = current.work else { return }
+        switch source.yield(contentsOf: pendingEvents) {
+        case .produceMore: break
+        case .stopProducing: readPaused = true
+        case .dropped:
+            current.sinkOpen = false
+            active = current
+        }
+    }
+
     /// Completes the active operation with `result` and starts the next one.
     private func finishActive(_ result: Result<VICIMessage, VICIError>) {
+        flushPendingEvents()
         guard let current = active else { return }
         active = nil
         current.timer.cancel()
@@ -417,6 +438,7 @@ final class VICIClientHandler: ChannelDuplexHandler {
     }
 
     private func finishActiveWithoutStartingNext(_ error: VICIError) {
+        flushPendingEvents()
         guard let current = active else { return }
         active = nil
         current.timer.cancel()

@@ -77,10 +77,16 @@ public final class VICIConnection: Sendable {
             case .tcp(let host, let port):
                 channel = try await bootstrap.connect(host: host, port: port).get()
             }
-            let handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: VICIClientHandler.self),
-                             eventLoop: channel.eventLoop)
-            }.get()
+            let handler: NIOLoopBound<VICIClientHandler>
+            do {
+                handler = try await channel.eventLoop.submit {
+                    NIOLoopBound(try channel.pipeline.syncOperations.handler(type: VICIClientHandler.self),
+                                 eventLoop: channel.eventLoop)
+                }.get()
+            } catch {
+                try? await channel.close()
+                throw error
+            }
             logger.debug("connected", metadata: ["endpoint": "\(endpoint)"])
             return VICIConnection(endpoint: endpoint, configuration: configuration, channel: channel, handler: handler)
         } catch {

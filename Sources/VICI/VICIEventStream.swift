@@ -76,7 +76,8 @@ public final class VICIEventStream: AsyncSequence, Sendable {
         self.connection = connection
     }
 
-    /// Connects to `endpoint` and registers each of `events` in turn. Fails with
+    /// Connects to `endpoint` and registers each of `events` in turn (each name once: charon would deliver an
+    /// event registered twice twice). Fails with
     /// ``VICIError/Code/connectFailed``, ``VICIError/Code/unknownEvent`` (the daemon has no such event; the
     /// connection is closed again), ``VICIError/Code/timeout``, …
     public static func subscribe(

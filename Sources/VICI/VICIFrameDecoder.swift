@@ -22,14 +22,14 @@ public struct VICIFrameDecoder: ByteToMessageDecoder {
 
     /// Emits one frame if a complete one is buffered.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try nextFrame(&buffer) else { return .needMoreData }
+        guard let frame = try nextFrame(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
     }
 
     /// Emits the remaining complete frames; an incomplete frame at the end of the stream is an error.
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while let frame = try nextFrame(&buffer) {
+        while let frame = try nextFrame(from: &buffer) {
             context.fireChannelRead(Self.wrapInboundOut(frame))
         }
         let leftover = buffer.readableBytes
@@ -40,8 +40,10 @@ public struct VICIFrameDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    /// Reads one complete frame, `nil` if more bytes are needed.
-    func nextFrame(_ buffer: inout ByteBuffer) throws(VICIError) -> ByteBuffer? {
+    /// Reads one complete frame payload from the front of `buffer` (outside a channel pipeline, e.g. from a
+    /// captured byte stream); `nil` if `buffer` does not yet hold a complete frame (nothing is consumed then).
+    /// Throws ``VICIError/Code/frameTooLarge`` for a length prefix above ``maxFrameLength``.
+    public func nextFrame(from buffer: inout ByteBuffer) throws(VICIError) -> ByteBuffer? {
         guard let prefix = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else {
             return nil
         }

@@ -10,7 +10,8 @@ import NIOCore
 /// Whatever the consumer does — iterate to the end, `break` early, throw, be cancelled or never iterate —
 /// the connection completes the protocol on its own: it drains the remaining events, waits for the response
 /// and unregisters the event. Later commands on the connection queue behind that cleanup. The deadline
-/// (``VICIConnection/Configuration/commandTimeout``) covers the whole stream.
+/// (``VICIConnection/Configuration/commandTimeout``) covers the whole stream; holding the sequence without
+/// iterating it stalls the connection (reading pauses at the high watermark) until that deadline closes it.
 ///
 /// ```swift
 /// let sas = connection.stream(.listSAs)
@@ -18,7 +19,11 @@ import NIOCore
 /// _ = try await sas.response()
 /// ```
 ///
-/// The sequence supports a single iterator.
+/// The sequence supports a single iterator. Events decoded from one socket read are handed over together.
+/// Iterate from a nonisolated context (a plain task or `nonisolated` function) when throughput matters:
+/// iterating on an actor (e.g. the main actor) costs two executor hops per event — in a measurement with
+/// 10,000 SAs over a unix socket, about 50 ms from a nonisolated function against about 200 ms from the
+/// main actor.
 public struct VICIStreamedEvents: AsyncSequence, Sendable {
     /// A decoded event message.
     public typealias Element = VICIMessage
@@ -78,7 +83,8 @@ public struct VICIStreamedEvents: AsyncSequence, Sendable {
     }
 
     /// The command's response message. It is available once the daemon has sent it and the event has been
-    /// unregistered, so normally it is awaited after iterating the events. A response with `success = no`
+    /// unregistered, so await it after iterating the events (awaiting it first, with nobody iterating, waits
+    /// until the deadline, because the unread events hold the stream back). A response with `success = no`
     /// fails with ``VICIError/Code/commandFailed``.
     public func response() async throws(VICIError) -> VICIMessage {
         let outcome = try await connection.wait(for: outcome, token: token)

@@ -14,12 +14,12 @@ struct MalformedInputTests {
         var testDescription: String { label }
     }
 
-    /// 20 distinct keys `k00`…`k19` then `k07` again: exercises the set-based duplicate check.
-    static let wideSectionWithDuplicate: [UInt8] = {
-        var bytes: [UInt8] = []
-        for i in 0..<20 { bytes += [3, 3] + utf8("k" + (i < 10 ? "0" : "") + "\(i)") + [0, 0] }
-        return bytes + [3, 3] + utf8("k07") + [0, 0]
-    }()
+    /// `count` distinct keys `k00`, `k01`… (7 bytes each) then `k07` again.
+    static func sectionWithDuplicate(after count: Int, nested: Bool = false) -> [UInt8] {
+        var bytes: [UInt8] = nested ? [1, 1, 0x73] : []
+        for i in 0..<count { bytes += [3, 3] + utf8("k" + (i < 10 ? "0" : "") + "\(i)") + [0, 0] }
+        return bytes + [3, 3] + utf8("k07") + [0, 0] + (nested ? [2] : [])
+    }
 
     static let messageCases: [Case] = [
         Case(label: "SECTION_END at the root", bytes: [2], code: .unbalancedSection, offset: 0),
@@ -37,7 +37,10 @@ struct MalformedInputTests {
         Case(label: "section named like a value", bytes: [3, 1, 0x61, 0, 0, 1, 1, 0x61, 2], code: .duplicateKey, offset: 5),
         Case(label: "duplicate list", bytes: [4, 1, 0x61, 6, 4, 1, 0x61, 6], code: .duplicateKey, offset: 4),
         Case(label: "duplicate inside a sub-section", bytes: [1, 1, 0x73, 3, 1, 0x61, 0, 0, 4, 1, 0x61, 6, 2], code: .duplicateKey, offset: 8),
-        Case(label: "duplicate in a wide section", bytes: wideSectionWithDuplicate, code: .duplicateKey, offset: 20 * 7),
+        Case(label: "duplicate after 20 entries", bytes: sectionWithDuplicate(after: 20), code: .duplicateKey, offset: 20 * 7),
+        Case(label: "duplicate after 70 entries (name set)", bytes: sectionWithDuplicate(after: 70), code: .duplicateKey, offset: 70 * 7),
+        Case(label: "duplicate after 70 entries in a sub-section", bytes: sectionWithDuplicate(after: 70, nested: true),
+             code: .duplicateKey, offset: 3 + 70 * 7),
         Case(label: "name not UTF-8 (0xFF)", bytes: [3, 1, 0xFF, 0, 0], code: .invalidName, offset: 0),
         Case(label: "name not UTF-8 (surrogate)", bytes: [1, 3, 0xED, 0xA0, 0x80, 2], code: .invalidName, offset: 0),
         Case(label: "name not UTF-8 (cut multibyte)", bytes: [4, 2, 0x61, 0xC3, 6], code: .invalidName, offset: 0),
@@ -149,5 +152,33 @@ struct MalformedInputTests {
             try VICIPacket.commandRequest(name: String(repeating: "c", count: 256), message: VICIMessage()).encode(into: &out)
         }
         #expect(out.readableBytes == 0)
+    }
+}
+
+@Suite("Wide sections")
+struct WideSectionTests {
+    /// 300 distinct names in the root and in a sub-section, with lists and sections among them, decode and
+    /// re-encode unchanged (the duplicate check switches to a set beyond 64 entries).
+    @Test func wideSectionsRoundTrip() throws {
+        var inner = VICIMessage()
+        var root = VICIMessage()
+        for i in 0..<300 {
+            inner.entries.append(.init("key-\(i)", i % 7 == 0 ? .list(["a", "b"]) : .value("v\(i)")))
+            root.entries.append(.init("r\(i)", i % 50 == 0 ? .section(VICIMessage([.init("x", .value("y"))])) : .value("\(i)")))
+        }
+        root.entries.append(.init("inner", .section(inner)))
+        let bytes = try root.encodedBytes()
+        #expect(try VICIMessage(decoding: bytes) == root)
+    }
+
+    @Test func duplicateOfAnEarlierSectionInAWideSection() {
+        // 70 values, a section "s", 10 more values, then a value named "s".
+        var bytes: [UInt8] = []
+        for i in 0..<70 { bytes += [3, 4] + utf8("v\(100 + i)") + [0, 0] }
+        bytes += [1, 1, 0x73, 3, 1, 0x61, 0, 0, 2]
+        for i in 0..<10 { bytes += [3, 4] + utf8("w\(100 + i)") + [0, 0] }
+        let duplicateAt = bytes.count
+        bytes += [3, 1, 0x73, 0, 0]
+        expectVICIError(.duplicateKey, offset: .at(duplicateAt)) { _ = try VICIMessage(decoding: bytes) }
     }
 }
