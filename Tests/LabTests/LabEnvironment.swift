@@ -25,34 +25,11 @@ struct LabEnvironment {
         return LabEnvironment(gwVICI: gw, peerVICI: peer, script: script, exporter: exporter, repository: repository)
     }
 
-    /// Runs a program and returns (exit status, stdout, stderr). Output goes through temporary files, not
-    /// pipes: `lab.sh start` leaves charon running, and a daemon that inherited a pipe would keep it open.
+    /// Runs a program and returns (exit status, stdout, stderr).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (Int32, Data, String) {
-        let directory = FileManager.default.temporaryDirectory
-        let token = UUID().uuidString
-        let outURL = directory.appendingPathComponent("lab-run-\(token).out")
-        let errURL = directory.appendingPathComponent("lab-run-\(token).err")
-        let inURL = directory.appendingPathComponent("lab-run-\(token).in")
-        defer { for url in [outURL, errURL, inURL] { try? FileManager.default.removeItem(at: url) } }
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        FileManager.default.createFile(atPath: inURL.path, contents: stdin ?? Data())
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let input = try FileHandle(forReadingFrom: inURL)
-        defer { try? out.close(); try? err.close(); try? input.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        process.waitUntilExit()
-        let output = (try? Data(contentsOf: outURL)) ?? Data()
-        let errors = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, output, errors)
+        let result = try Subprocess.run(executable, arguments, stdin: stdin)
+        return (result.status, result.output, result.errors)
     }
 
     /// One poll of the exporter (`dump`), as exposition bytes.
