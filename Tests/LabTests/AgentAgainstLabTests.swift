@@ -30,7 +30,7 @@ final class AgentAgainstLabTests: XCTestCase {
 
     func testCharonRestartsAreSurvivedWithoutLeaks() throws {
         let lab = try LabEnvironment.require()
-        let restarts = Int(ProcessInfo.processInfo.environment["LAB_RESTARTS"] ?? "") ?? 3
+        let restarts = Int(ProcessInfo.processInfo.environment["LAB_RESTARTS"] ?? "") ?? 20
         let exporter = try ExporterProcess(lab: lab, arguments: ["--poll.interval", "1s"])
         defer { _ = exporter.stop() }
         var fdsAfterRestart: [Double] = []

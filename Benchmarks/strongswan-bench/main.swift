@@ -1,0 +1,1 @@
+print("strongswan-bench: placeholder until the performance issue lands")
