@@ -15,7 +15,7 @@ LAB_TUNNELS ?= 50
 LAB_RW ?= 10
 DEMO_PORT ?= 9814
 
-.PHONY: all build release deps test unit-test lab-up lab-down demo install clean
+.PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e
 
 all: build
 
@@ -55,7 +55,9 @@ test: deps
 	    echo "NOTE: not root or no network namespaces: the real-daemon tests (LabTests) will skip."; \
 	  fi; \
 	  $(SWIFT) test --skip-build; \
-	  bash systemd/check-units.sh
+	  bash systemd/check-units.sh; \
+	  if [ -n "$${EXPORTER_BINARY:-}" ]; then scripts/dashboards-e2e.sh "$$EXPORTER_BINARY" "$(LAB)"; \
+	  else scripts/dashboards-e2e.sh --static; fi
 
 lab-up: deps
 	$(LAB) up $(LAB_TUNNELS) --rw $(LAB_RW)
@@ -84,6 +86,18 @@ install: release
 	@if [ -d dashboards ]; then \
 	  for f in dashboards/*.json dashboards/*.yml; do [ -f "$$f" ] && install -D -m 0644 "$$f" "$(DESTDIR)$(PREFIX)/share/strongswan_exporter/$$(basename $$f)"; done; \
 	fi; true
+
+# Dashboards and rules without a lab: JSON lint, generator in sync, promtool check/test rules.
+dashboards-test:
+	scripts/dashboards-e2e.sh --static
+
+# Exporter + a real Prometheus against a lab of its own (root, network namespaces).
+dashboards-e2e: deps
+	$(SWIFT) build --product strongswan_exporter
+	@set -euo pipefail; export LAB_NAME=dash-e2e LAB_DIR=/tmp/strongswan-lab-dash-e2e; \
+	  trap '$(LAB) down >/dev/null 2>&1 || true' EXIT; \
+	  $(LAB) up 6 --rw 2; \
+	  scripts/dashboards-e2e.sh "$$($(SWIFT) build --show-bin-path)/strongswan_exporter" $(LAB)
 
 clean:
 	rm -rf .build
