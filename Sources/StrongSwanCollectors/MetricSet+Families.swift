@@ -31,3 +31,18 @@ extension Optional where Wrapped == MetricFamily {
         if let value { add(Double(value), labels) }
     }
 }
+
+extension MetricSet {
+    /// Adds a gauge family with one unlabelled sample, when `value` is present.
+    mutating func addGauge<N: BinaryInteger>(_ name: String, _ help: String, _ value: N?) {
+        guard let value else { return }
+        var gauge = family(name, help, .gauge)
+        gauge.add(Double(value))
+        addNonEmpty(gauge)
+    }
+}
+
+extension Array where Element == [UInt8] {
+    /// The items as strings (invalid UTF-8 repaired with U+FFFD), for list values such as traffic selectors.
+    var utf8Strings: [String] { map { String(decoding: $0, as: UTF8.self) } }
+}

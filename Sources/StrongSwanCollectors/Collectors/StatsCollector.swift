@@ -11,16 +11,9 @@ public enum StatsCollector: CharonCollector {
     }
 
     public static func render(_ model: DaemonStats, context: RenderContext, into metrics: inout MetricSet) {
-        var start = family("strongswan_start_time_seconds", "Unix time at which charon started.", .gauge)
-        start.add(model.startTime)
-        metrics.addNonEmpty(start)
-
-        var workers = family("strongswan_worker_threads", "Worker threads of charon's thread pool.", .gauge)
-        workers.add(model.workersTotal)
-        metrics.addNonEmpty(workers)
-        var idle = family("strongswan_worker_threads_idle", "Idle worker threads.", .gauge)
-        idle.add(model.workersIdle)
-        metrics.addNonEmpty(idle)
+        metrics.addGauge("strongswan_start_time_seconds", "Unix time at which charon started.", model.startTime)
+        metrics.addGauge("strongswan_worker_threads", "Worker threads of charon's thread pool.", model.workersTotal)
+        metrics.addGauge("strongswan_worker_threads_idle", "Idle worker threads.", model.workersIdle)
         var active = family(
             "strongswan_worker_threads_active", "Worker threads busy with jobs, by job priority.", .gauge,
             ["priority"])
@@ -31,27 +24,19 @@ public enum StatsCollector: CharonCollector {
         }
         metrics.addNonEmpty(active)
         metrics.addNonEmpty(queued)
-        var scheduled = family("strongswan_jobs_scheduled", "Jobs scheduled for timed execution.", .gauge)
-        scheduled.add(model.scheduled)
-        metrics.addNonEmpty(scheduled)
-
-        var ikeSAs = family("strongswan_ike_sas", "IKE_SAs charon holds, in any state.", .gauge)
-        ikeSAs.add(model.ikeSAsTotal)
-        metrics.addNonEmpty(ikeSAs)
-        var halfOpen = family("strongswan_ike_sas_half_open", "Half-open IKE_SAs (IKE_SA_INIT done, not yet authenticated).", .gauge)
-        halfOpen.add(model.ikeSAsHalfOpen)
-        metrics.addNonEmpty(halfOpen)
+        metrics.addGauge("strongswan_jobs_scheduled", "Jobs scheduled for timed execution.", model.scheduled)
+        metrics.addGauge("strongswan_ike_sas", "IKE_SAs charon holds, in any state.", model.ikeSAsTotal)
+        metrics.addGauge(
+            "strongswan_ike_sas_half_open", "Half-open IKE_SAs (IKE_SA_INIT done, not yet authenticated).",
+            model.ikeSAsHalfOpen)
 
         var plugins = family("strongswan_plugin_info", "A plugin charon has loaded (always 1).", .gauge, ["plugin"])
         for plugin in model.plugins { plugins.add(1, [plugin]) }
         metrics.addNonEmpty(plugins)
 
-        var heap = family("strongswan_memory_heap_bytes", "Heap memory in use (leak-detective builds only).", .gauge)
-        heap.add(model.memTotal)
-        metrics.addNonEmpty(heap)
-        var allocations = family("strongswan_memory_heap_allocations", "Heap allocation blocks (leak-detective builds only).", .gauge)
-        allocations.add(model.memAllocs)
-        metrics.addNonEmpty(allocations)
+        metrics.addGauge("strongswan_memory_heap_bytes", "Heap memory in use (leak-detective builds only).", model.memTotal)
+        metrics.addGauge(
+            "strongswan_memory_heap_allocations", "Heap allocation blocks (leak-detective builds only).", model.memAllocs)
         var mallinfo = family(
             "strongswan_memory_mallinfo_bytes",
             "charon's mallinfo(): sbrk = non-mmapped arena, mmap = mmapped, used = allocated, free = available.",

@@ -94,8 +94,8 @@ public struct ChildSA: Sendable, Hashable {
                 }
             case .list(let items):
                 switch entry.name {
-                case "local-ts": localTS = items.map { String(decoding: $0, as: UTF8.self) }
-                case "remote-ts": remoteTS = items.map { String(decoding: $0, as: UTF8.self) }
+                case "local-ts": localTS = items.utf8Strings
+                case "remote-ts": remoteTS = items.utf8Strings
                 default: break
                 }
             case .section:

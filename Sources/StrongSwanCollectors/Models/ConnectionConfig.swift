@@ -41,8 +41,8 @@ public struct ConnectionConfig: Sendable, Hashable {
                 }
             case .list(let items):
                 switch entry.name {
-                case "local_addrs": localAddrs = items.map { String(decoding: $0, as: UTF8.self) }
-                case "remote_addrs": remoteAddrs = items.map { String(decoding: $0, as: UTF8.self) }
+                case "local_addrs": localAddrs = items.utf8Strings
+                case "remote_addrs": remoteAddrs = items.utf8Strings
                 default: break
                 }
             case .section(let sub):
@@ -118,8 +118,8 @@ public struct ChildConfig: Sendable, Hashable {
                 }
             case .list(let items):
                 switch entry.name {
-                case "local-ts": localTS = items.map { String(decoding: $0, as: UTF8.self) }
-                case "remote-ts": remoteTS = items.map { String(decoding: $0, as: UTF8.self) }
+                case "local-ts": localTS = items.utf8Strings
+                case "remote-ts": remoteTS = items.utf8Strings
                 default: break
                 }
             case .section:

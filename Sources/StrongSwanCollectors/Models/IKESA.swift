@@ -109,8 +109,8 @@ public struct IKESA: Sendable, Hashable {
                 }
             case .list(let items):
                 switch entry.name {
-                case "local-vips": localVIPs = items.map { String(decoding: $0, as: UTF8.self) }
-                case "remote-vips": remoteVIPs = items.map { String(decoding: $0, as: UTF8.self) }
+                case "local-vips": localVIPs = items.utf8Strings
+                case "remote-vips": remoteVIPs = items.utf8Strings
                 default: break
                 }
             case .section(let children):
