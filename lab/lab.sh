@@ -75,6 +75,9 @@ load_state() {
     [[ -f $LAB_DIR/state ]] || die "lab is not up (no $LAB_DIR/state); run: $0 up"
     # shellcheck disable=SC1091
     source "$LAB_DIR/state"
+    # The namespaces belong to the name the lab was brought up with, whatever LAB_NAME says now.
+    GW_NS=$LAB_NAME-gw
+    PEER_NS=$LAB_NAME-peer
 }
 
 # Index -> names and traffic-selector addresses (10.1.hi.lo / 10.2.hi.lo).
@@ -303,9 +306,10 @@ setup_netns() {
 
 write_env() {
     local n=$1 m=$2
-    printf 'LAB_TUNNELS=%d\nLAB_RW=%d\n' "$n" "$m" >"$LAB_DIR/state"
+    printf 'LAB_TUNNELS=%d\nLAB_RW=%d\nLAB_NAME=%s\n' "$n" "$m" "$LAB_NAME" >"$LAB_DIR/state"
     cat >"$LAB_DIR/env" <<EOF
 export LAB_DIR=$LAB_DIR
+export LAB_NAME=$LAB_NAME
 export LAB_SCRIPT=$LAB_SRC/lab.sh
 export LAB_VICI_DUMP=$LAB_SRC/vici_dump.py
 export LAB_GW_VICI=$(role_uri gw)
