@@ -1,0 +1,302 @@
+import Foundation
+import PrometheusExposition
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `strongswan_exporter run` binary under systemd's protocols, with the manager's side played by the
+/// test: a datagram socket as `NOTIFY_SOCKET` (``SystemdNotifySocket``), `WATCHDOG_USEC`/`WATCHDOG_PID` in the
+/// child's environment, and `systemd-socket-activate` for `LISTEN_FDS`.
+///
+/// The watchdog tests use a 1 s `WATCHDOG_USEC`, so pings are due every 0.5 s.
+final class SystemdAgainstBinaryTests: XCTestCase {
+    // MARK: - READY, STATUS, RELOADING, STOPPING
+
+    func testReadyOnlyWithTheListenerThenStatusPerPollReloadAndStoppingOnSIGTERM() throws {
+        let lab = try LabEnvironment.require()
+        let notify = try SystemdNotifySocket()
+        defer { notify.close() }
+        let port = try SystemdChild.freePort()
+        XCTAssertFalse(SystemdChild.acceptsConnections(port: port), "port \(port) should be free")
+        let run = try SystemdExporterRun(
+            lab.exporter,
+            ["run", "--vici.socket", lab.gwVICI, "--web.listen-address", "127.0.0.1:\(port)", "--poll.interval", "1s"],
+            environment: ["NOTIFY_SOCKET": notify.path])
+        defer { run.stop(signal: SIGKILL) }
+
+        let (ready, readyIndex) = try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) {
+            $0.contains("READY=1")
+        }
+        // The listener is never closed while running, so if it accepts now it existed when READY=1 was sent.
+        XCTAssertTrue(SystemdChild.acceptsConnections(port: port), "READY=1 arrived but port \(port) refuses: \(run.log)")
+        XCTAssertEqual(ready.pid, run.pid, "READY=1 must come from the main process (NotifyAccess=main)")
+        XCTAssertFalse(
+            notify.notifications[..<readyIndex].contains { $0.contains("READY=1") || $0.value("STATUS") != nil },
+            "nothing but watchdog pings before the first READY=1: \(notify.notifications)")
+
+        // STATUS= travels with READY=1 and describes the first poll of the lab's charon.
+        let version = (try lab.pythonVICI("version") as? [String: Any])?["version"] as? String
+        let statusPattern = #/charon (\S+) up, (\d+) IKE_SAs, (\d+)/(\d+) tunnels up, poll ([0-9.]+) ms/#
+        let readyStatus = try XCTUnwrap(ready.value("STATUS"), "READY=1 without STATUS=: \(ready)")
+        let first = try XCTUnwrap(readyStatus.wholeMatch(of: statusPattern), "unexpected STATUS=\(readyStatus)")
+        XCTAssertEqual(String(first.1), version, readyStatus)
+
+        // Then one STATUS= per poll (interval 1 s), matching what a scrape and strongSwan's Python client see.
+        let (later, laterIndex) = try notify.waitFor("a STATUS= after READY=1", from: readyIndex + 1, timeout: 10) {
+            $0.value("STATUS") != nil
+        }
+        try notify.waitFor("a second STATUS= after READY=1", from: laterIndex + 1, timeout: 10) { $0.value("STATUS") != nil }
+        XCTAssertFalse(later.contains("READY=1"), "READY=1 is sent once at start-up, not per poll: \(later)")
+        let scrape = try ExpositionParser().parse(Array(try TinyHTTP.get(port: port, path: "/metrics").body))
+        let tunnels = scrape.samples(named: "strongswan_tunnel_up")
+        let ikeSAs = ((try lab.pythonVICI("stats") as? [String: Any])?["ikesas"] as? [String: Any])?["total"] as? String
+        let status = try XCTUnwrap(notify.notifications.last { $0.value("STATUS") != nil }?.value("STATUS"))
+        let match = try XCTUnwrap(status.wholeMatch(of: statusPattern), "unexpected STATUS=\(status)")
+        XCTAssertEqual(String(match.1), version, status)
+        XCTAssertEqual(String(match.2), ikeSAs, "IKE_SAs in \(status) vs python vici stats")
+        XCTAssertEqual(Int(match.3), tunnels.filter { $0.value == 1 }.count, "tunnels up in \(status) vs the scrape")
+        XCTAssertEqual(Int(match.4), tunnels.count, "configured tunnels in \(status) vs the scrape")
+        XCTAssertGreaterThanOrEqual(tunnels.filter { $0.value == 1 }.count, 4, "the lab's site tunnels are up: \(status)")
+        XCTAssertGreaterThan(Double(match.5) ?? 0, 0, status)
+
+        // SIGHUP: RELOADING=1 with a current CLOCK_MONOTONIC timestamp, then READY=1 again.
+        let beforeReload = notify.notifications.count
+        let hupSent = SystemdClock.now()
+        kill(run.pid, SIGHUP)
+        let (reloading, reloadingIndex) = try notify.waitFor("RELOADING=1", from: beforeReload, timeout: 10) {
+            $0.contains("RELOADING=1")
+        }
+        let monotonic = try XCTUnwrap(reloading.value("MONOTONIC_USEC").flatMap(Double.init), "\(reloading)")
+        XCTAssertEqual(monotonic / 1e6, hupSent, accuracy: 2, "MONOTONIC_USEC= is CLOCK_MONOTONIC in µs: \(reloading)")
+        let (reloaded, _) = try notify.waitFor("READY=1 after RELOADING=1", from: reloadingIndex + 1, timeout: 10) {
+            $0.contains("READY=1")
+        }
+        XCTAssertNotNil(reloaded.value("STATUS"), "the reload's READY=1 carries the status: \(reloaded)")
+
+        // SIGTERM: STOPPING=1 at once, a clean exit, and nothing after STOPPING=1.
+        let beforeStop = notify.notifications.count
+        XCTAssertEqual(run.stop(signal: SIGTERM), 0, "SIGTERM is a clean shutdown: \(run.log)")
+        let (_, stoppingIndex) = try notify.waitFor("STOPPING=1", from: beforeStop, timeout: 2) { $0.contains("STOPPING=1") }
+        usleep(100_000)
+        let all = notify.notifications
+        XCTAssertEqual(stoppingIndex, all.count - 1, "STOPPING=1 is the last word: \(all[beforeStop...])")
+
+        // No WATCHDOG_USEC, no pings; and every datagram came from the exporter itself.
+        XCTAssertFalse(all.contains { $0.contains("WATCHDOG=1") }, "WATCHDOG=1 without WATCHDOG_USEC: \(all)")
+        XCTAssertEqual(Set(all.map(\.pid)), [run.pid])
+    }
+
+    func testNoReadyWhenTheListenAddressCannotBeBound() throws {
+        let lab = try LabEnvironment.require()
+        let notify = try SystemdNotifySocket()
+        defer { notify.close() }
+        let port = try SystemdChild.freePort()
+        let occupied = try SystemdChild.occupy(port: port)
+        defer { close(occupied) }
+        let run = try SystemdExporterRun(
+            lab.exporter, ["run", "--vici.socket", lab.gwVICI, "--web.listen-address", "127.0.0.1:\(port)"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        defer { run.stop(signal: SIGKILL) }
+        let status = try XCTUnwrap(run.waitForExit(timeout: 30), "still running although its port is taken: \(run.log)")
+        XCTAssertNotEqual(status, 0, run.log)
+        usleep(100_000)
+        XCTAssertFalse(
+            notify.notifications.contains { $0.contains("READY=1") },
+            "READY=1 although the listener could not be bound: \(notify.notifications)")
+    }
+
+    // MARK: - Watchdog
+
+    func testWatchdogPingsEveryHalfWatchdogUSecWhenWatchdogPIDIsTheExporter() throws {
+        let lab = try LabEnvironment.require()
+        let notify = try SystemdNotifySocket()
+        defer { notify.close() }
+        let port = try SystemdChild.freePort()
+        // WATCHDOG_PID must name the exporter: the shell's pid, which `exec` hands on to it.
+        let run = try SystemdExporterRun(
+            "/bin/sh",
+            ["-c", #"export WATCHDOG_PID=$$; exec "$0" "$@""#, lab.exporter,
+             "run", "--vici.socket", lab.gwVICI, "--web.listen-address", "127.0.0.1:\(port)", "--poll.interval", "1s"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        defer { run.stop(signal: SIGKILL) }
+        let (ready, _) = try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) { $0.contains("READY=1") }
+        usleep(4_000_000)
+        let pings = notify.notifications.filter { $0.contains("WATCHDOG=1") }
+        XCTAssertEqual(Set(pings.map(\.pid)), [run.pid], "pings come from the exporter")
+        let afterReady = pings.filter { $0.time >= ready.time }.map(\.time)
+        XCTAssertGreaterThanOrEqual(afterReady.count, 7, "about 8 pings in 4 s: \(afterReady)")
+        let gaps = zip(pings.dropFirst(), pings).map { $0.time - $1.time }
+        let sorted = gaps.sorted()
+        let median = sorted[sorted.count / 2]
+        XCTAssertEqual(median, 0.5, accuracy: 0.05, "pings every WATCHDOG_USEC/2: \(gaps)")
+        XCTAssertLessThan(sorted.last ?? 0, 0.9, "never near the 1 s timeout: \(gaps)")
+        XCTAssertGreaterThan(sorted.first ?? 0, 0.2, "no bursts: \(gaps)")
+        print(String(format: "watchdog cadence: %ld pings, gaps median %.3f s, min %.3f s, max %.3f s",
+                     pings.count, median, sorted.first ?? 0, sorted.last ?? 0))
+        // The first ping goes out at start-up, long before the first poll has finished.
+        XCTAssertLessThan(try XCTUnwrap(pings.first).time, ready.time)
+        XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
+    }
+
+    func testNoWatchdogPingsWhenWatchdogPIDNamesAnotherProcess() throws {
+        let lab = try LabEnvironment.require()
+        let notify = try SystemdNotifySocket()
+        defer { notify.close() }
+        let port = try SystemdChild.freePort()
+        let run = try SystemdExporterRun(
+            lab.exporter,
+            ["run", "--vici.socket", lab.gwVICI, "--web.listen-address", "127.0.0.1:\(port)", "--poll.interval", "1s"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"])
+        defer { run.stop(signal: SIGKILL) }
+        try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) { $0.contains("READY=1") }
+        usleep(2_000_000)
+        XCTAssertFalse(
+            notify.notifications.contains { $0.contains("WATCHDOG=1") },
+            "the watchdog variables were meant for pid 1: \(notify.notifications)")
+        XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
+    }
+
+    /// A poll that does not finish within the lease the poll loop announced stops the pings, and they resume when
+    /// it finishes.
+    ///
+    /// Every VICI operation has a deadline (`--vici.timeout`, counted from submission), so charon cannot hang a
+    /// poll forever: a silent charon makes the poll *fail* after one timeout, and failed polls count as progress
+    /// (next test). The only way to keep the real binary's poll loop away from its `progress()` call longer than
+    /// its lease is a charon that answers every command just inside the timeout: with 9 commands per poll at
+    /// 2.5 s each (timeout 3 s) the first poll takes about 22.5 s, while the lease is
+    /// `poll interval + 3 × vici timeout + 5 s` = 1 + 9 + 5 = 15 s (ExporterApp). To the watchdog that is
+    /// indistinguishable from a wedged poller: this is the test that the pings depend on the poll loop and on
+    /// nothing else.
+    func testPingsStopWhileAPollOverrunsItsLeaseAndResumeWhenItEnds() throws {
+        let lab = try LabEnvironment.require()
+        let vici = try SystemdFakeVICI(mode: .slow(seconds: 2.5))
+        defer { vici.stop() }
+        let notify = try SystemdNotifySocket()
+        defer { notify.close() }
+        let port = try SystemdChild.freePort()
+        let lease = 1.0 + 3 * 3.0 + 5.0
+        let run = try SystemdExporterRun(
+            lab.exporter,
+            ["run", "--vici.socket", vici.uri, "--vici.timeout", "3s", "--poll.interval", "1s", "--no-events",
+             "--web.listen-address", "127.0.0.1:\(port)"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        defer { run.stop(signal: SIGKILL) }
+
+        // READY=1 comes with the end of the first poll; the HTTP listener serves long before that.
+        try notify.waitFor("pings", timeout: 30, while: { run.isRunning }) { $0.contains("WATCHDOG=1") }
+        XCTAssertTrue(SystemdChild.acceptsConnections(port: port), "listening before the first poll has finished")
+        let (ready, _) = try notify.waitFor("READY=1 (end of the slow first poll)", timeout: 60, while: { run.isRunning }) {
+            $0.contains("READY=1")
+        }
+        usleep(1_500_000)
+
+        let firstPoll = vici.commands.filter { ($0.answered ?? .infinity) <= ready.time }
+        let pollStart = try XCTUnwrap(firstPoll.first, "no command reached the fake charon").arrived
+        let pollEnd = ready.time
+        XCTAssertGreaterThanOrEqual(firstPoll.count, 7, "one command per collector at least: \(firstPoll.map(\.name))")
+        XCTAssertGreaterThan(pollEnd - pollStart, lease + 3, "the poll must overrun the lease for this test to mean anything")
+
+        let pings = notify.notifications.filter { $0.contains("WATCHDOG=1") }.map(\.time)
+        let gaps = zip(pings.dropFirst(), pings).map { (from: $1, to: $0) }
+        let longest = try XCTUnwrap(gaps.max { ($0.to - $0.from) < ($1.to - $1.from) })
+        func describe() -> String {
+            "pings (s after spawn): \(pings.map { String(format: "%.2f", $0 - run.started) }); poll "
+                + String(format: "%.2f…%.2f", pollStart - run.started, pollEnd - run.started) + "\n" + run.log
+        }
+        print(String(format: "overrun: poll %.2f…%.2f s after spawn (%ld commands), last ping before the gap %.2f s, "
+                     + "first after %.2f s; lease %.0f s", pollStart - run.started, pollEnd - run.started, firstPoll.count,
+                     longest.from - run.started, longest.to - run.started, lease))
+        // The lease was granted when the keeper started: after the spawn, before the first command.
+        XCTAssertGreaterThanOrEqual(longest.from, run.started + lease - 1.0, "pings held while the lease did. \(describe())")
+        XCTAssertLessThanOrEqual(longest.from, pollStart + lease + 0.1, "pings stopped when the lease ran out. \(describe())")
+        XCTAssertGreaterThanOrEqual(longest.to, pollEnd, "no ping while the overrunning poll was under way. \(describe())")
+        XCTAssertLessThanOrEqual(longest.to, pollEnd + 1.0, "pings resumed once the poll finished. \(describe())")
+        // Everywhere else: every 0.5 s.
+        let others = gaps.filter { $0.from != longest.from }.map { $0.to - $0.from }
+        XCTAssertLessThan(others.max() ?? 0, 0.9, "regular pings outside the overrun. \(describe())")
+        XCTAssertTrue(run.log.contains("withholding watchdog pings"), run.log)
+        XCTAssertTrue(run.log.contains("resuming watchdog pings"), run.log)
+        XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
+    }
+
+    /// A charon that accepts connections and never answers does not stop the pings: each poll fails at the VICI
+    /// timeout, and a failed poll is progress (restarting the exporter would not make charon answer).
+    func testPingsGoOnWhileCharonNeverAnswers() throws {
+        let lab = try LabEnvironment.require()
+        let vici = try SystemdFakeVICI(mode: .silent)
+        defer { vici.stop() }
+        let notify = try SystemdNotifySocket()
+        defer { notify.close() }
+        let port = try SystemdChild.freePort()
+        let lease = 1.0 + 3 * 1.0 + 5.0
+        let run = try SystemdExporterRun(
+            lab.exporter,
+            ["run", "--vici.socket", vici.uri, "--vici.timeout", "1s", "--poll.interval", "1s", "--no-events",
+             "--web.listen-address", "127.0.0.1:\(port)"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        defer { run.stop(signal: SIGKILL) }
+
+        let (ready, _) = try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) { $0.contains("READY=1") }
+        XCTAssertEqual(ready.value("STATUS"), "charon unreachable")
+        // Watch for well over one lease.
+        let until = run.started + lease + 4
+        while SystemdClock.now() < until {
+            XCTAssertTrue(run.isRunning, run.log)
+            usleep(100_000)
+        }
+        let pings = notify.notifications.filter { $0.contains("WATCHDOG=1") }.map(\.time)
+        let gaps = zip(pings.dropFirst(), pings).map { $0 - $1 }
+        XCTAssertGreaterThan(pings.last ?? 0, until - 1, "pings to the end: \(pings)")
+        XCTAssertLessThan(gaps.max() ?? .infinity, 0.9, "no ping withheld: \(gaps)\n\(run.log)")
+        let versions = vici.commands.filter { $0.name == "version" }
+        XCTAssertGreaterThanOrEqual(versions.count, 4, "a poll (and a new connection) after every timeout: \(versions)")
+        XCTAssertFalse(run.log.contains("withholding watchdog pings"), run.log)
+        XCTAssertTrue(
+            notify.notifications.filter { $0.value("STATUS") != nil }.allSatisfy { $0.value("STATUS") == "charon unreachable" })
+        XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
+    }
+
+    // MARK: - Socket activation
+
+    func testServesOnTheSocketFromSystemdSocketActivate() throws {
+        let lab = try LabEnvironment.require()
+        let activator = "/usr/bin/systemd-socket-activate"
+        guard FileManager.default.isExecutableFile(atPath: activator) else {
+            throw XCTSkip("\(activator) is not installed (Debian package systemd)")
+        }
+        let notify = try SystemdNotifySocket()
+        defer { notify.close() }
+        let port = try SystemdChild.freePort()
+        let ignoredPort = try SystemdChild.freePort()
+        // systemd-socket-activate listens, and on the first connection execs the exporter in its own process with
+        // LISTEN_FDS=1, LISTEN_PID and LISTEN_FDNAMES; it passes no other variables but those given with -E.
+        let run = try SystemdExporterRun(
+            activator,
+            ["-l", "127.0.0.1:\(port)", "--fdname=metrics", "-E", "NOTIFY_SOCKET=\(notify.path)",
+             lab.exporter, "run", "--vici.socket", lab.gwVICI, "--poll.interval", "1s",
+             "--web.listen-address", "127.0.0.1:\(ignoredPort)"],
+            environment: [:])
+        defer { run.stop(signal: SIGKILL) }
+
+        // The first scrape is the connection that starts the exporter; it waits in the inherited socket's backlog.
+        let start = SystemdClock.now()
+        var first: (status: Int, body: Data)?
+        while first == nil, SystemdClock.now() - start < 30, run.isRunning {
+            first = try? TinyHTTP.get(port: port, path: "/metrics", timeoutSeconds: 30)
+            if first == nil { usleep(20_000) }
+        }
+        XCTAssertEqual(first?.status, 200, run.log)
+        let (ready, _) = try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) { $0.contains("READY=1") }
+        XCTAssertEqual(ready.pid, run.pid, "the exporter runs in the activator's process (exec)")
+        let scrape = try ExpositionParser().parse(Array(try TinyHTTP.get(port: port, path: "/metrics").body))
+        XCTAssertEqual(scrape.value("strongswan_up"), 1, run.log)
+        XCTAssertGreaterThanOrEqual(scrape.samples(named: "strongswan_tunnel_up").count, 4)
+        XCTAssertFalse(SystemdChild.acceptsConnections(port: ignoredPort), "--web.listen-address is ignored when socket-activated")
+
+        let beforeStop = notify.notifications.count
+        XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
+        try notify.waitFor("STOPPING=1", from: beforeStop, timeout: 2) { $0.contains("STOPPING=1") }
+        XCTAssertFalse(SystemdChild.acceptsConnections(port: port), "the inherited socket is closed at exit")
+    }
+}
