@@ -27,10 +27,10 @@ public enum ProbeRoute {
     ) async -> HTTPServerResponse where C.Duration == Duration {
         let targets = request.queryValues(named: "target")
         let outcome: ProbeOutcome
-        if targets.count == 1, let target = targets.first, !target.isEmpty {
+        if targets.count == 1, let target = targets.first {
             outcome = await manager.probe(target: target, deadline: scrapeDeadline(request.head.headers))
         } else {
-            outcome = .refused(.invalidTarget)
+            outcome = manager.refuseInvalidRequest()
         }
         switch outcome {
         case .refused(let refusal):

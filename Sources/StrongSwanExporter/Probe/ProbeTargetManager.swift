@@ -82,10 +82,7 @@ public final class ProbeTargetManager<C: Clock>: Service, Sendable where C.Durat
     /// Answers one probe of `uri`: refuses it, or serves the target's latest metrics, first waiting (at most
     /// `firstPollTimeout`, or `deadline` when shorter) for the target's first poll if it has not finished yet.
     public func probe(target uri: String, deadline: Duration? = nil) async -> ProbeOutcome {
-        guard let endpoint = try? VICIEndpoint(parsing: uri) else {
-            state.withLock { $0.requests[ProbeRefusal.invalidTarget.rawValue, default: 0] &+= 1 }
-            return .refused(.invalidTarget)
-        }
+        guard let endpoint = try? VICIEndpoint(parsing: uri) else { return refuseInvalidRequest() }
         let key = ProbeAllowList.canonical(endpoint)
         let now = clock.now
         let decision: Decision = state.withLock { state in
@@ -123,6 +120,12 @@ public final class ProbeTargetManager<C: Clock>: Service, Sendable where C.Durat
         let reached = target.status.reachedCharon
         state.withLock { $0.requests[reached ? "success" : "failure", default: 0] &+= 1 }
         return .served(target.scrapeBody(), reachedCharon: reached)
+    }
+
+    /// Counts and refuses a probe without a single `target` parameter.
+    public func refuseInvalidRequest() -> ProbeOutcome {
+        state.withLock { $0.requests[ProbeRefusal.invalidTarget.rawValue, default: 0] &+= 1 }
+        return .refused(.invalidTarget)
     }
 
     /// Replaces the allow-list (a re-read targets file); targets no longer allowed are released at once.

@@ -29,6 +29,8 @@ import Testing
         #expect(refused.status == .badRequest)
         #expect(text(refused).contains("not allowed"))
         #expect(fakes.totalAttempts == 0)
+        #expect(manager.statistics.requests["invalid_target"] == 4)
+        #expect(manager.statistics.requests["not_allowed"] == 1)
         await manager.shutdown()
     }
 
