@@ -165,6 +165,48 @@ final class ProbeAgainstLabTests: XCTestCase {
         XCTAssertEqual(fake.pendingConnections(), 0, "the released target was connected to again")
     }
 
+    func testTargetsFileIsReReadOnSIGHUP() throws {
+        let lab = try LabEnvironment.require()
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/targets"
+        try "# only gw for now\n\(lab.gwVICI)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let exporter = try ExporterProcess(lab: lab, arguments: ["--probe.targets-file", file])
+        defer { _ = exporter.stop() }
+        XCTAssertEqual(try Self.probe(exporter, lab.gwVICI).value("probe_success"), 1)
+        XCTAssertEqual(try TinyHTTP.get(port: exporter.port, path: "/probe?target=" + lab.peerVICI).status, 400)
+
+        try "\(lab.peerVICI)   # gw removed\n".write(toFile: file, atomically: true, encoding: .utf8)
+        kill(exporter.pid, SIGHUP)
+        try exporter.waitFor("peer allowed after SIGHUP", timeout: 10) {
+            try TinyHTTP.get(port: exporter.port, path: "/probe?target=" + lab.peerVICI).status == 200
+        }
+        XCTAssertEqual(try TinyHTTP.get(port: exporter.port, path: "/probe?target=" + lab.gwVICI).status, 400)
+        let metrics = try exporter.scrape()
+        XCTAssertEqual(metrics.value("strongswan_exporter_probe_targets"), 1, "gw's probe pipeline was released")
+        XCTAssertEqual(metrics.value("strongswan_exporter_probe_allowed_targets"), 1)
+
+        // A broken file keeps the previous allow-list.
+        try "tcp://no-port\n".write(toFile: file, atomically: true, encoding: .utf8)
+        kill(exporter.pid, SIGHUP)
+        try exporter.waitFor("the reload error logged", timeout: 10) { exporter.log.contains("probe targets reload failed") }
+        XCTAssertEqual(try TinyHTTP.get(port: exporter.port, path: "/probe?target=" + lab.peerVICI).status, 200)
+        XCTAssertEqual(exporter.stop(), 0, exporter.log)
+    }
+
+    func testAnInvalidTargetsFileStopsTheExporterAtStart() throws {
+        let lab = try LabEnvironment.require()
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/targets"
+        try "unix:///ok.vici\nudp://nope:1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let (status, _, errors) = try LabEnvironment.run(
+            lab.exporter, ["run", "--vici.socket", lab.gwVICI, "--web.listen-address", "127.0.0.1:0",
+                           "--probe.targets-file", file])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(errors.contains("line 2"), errors)
+    }
+
     // MARK: - Helpers
 
     /// One probe, parsed strictly; throws unless 200.
