@@ -10,9 +10,9 @@ import Synchronization
 import UnixSignals
 import VICI
 
-/// Wires the agent: poller, event follower, snapshot store, HTTP server, systemd notifications and the
-/// watchdog, run as one ServiceLifecycle group that shuts down gracefully on SIGTERM/SIGINT and reloads the
-/// web config on SIGHUP.
+/// Wires the agent: poller, event follower, snapshot store, HTTP server, the `/probe` target manager (when
+/// probe targets are allowed), systemd notifications and the watchdog, run as one ServiceLifecycle group that
+/// shuts down gracefully on SIGTERM/SIGINT and reloads the web config (and the probe targets file) on SIGHUP.
 public struct ExporterApp: Sendable {
     /// The configuration in force.
     public let configuration: ExporterConfiguration
@@ -48,6 +48,34 @@ public struct ExporterApp: Sendable {
             let endpoint = try VICIEndpoint(parsing: uri)
             return try await VICIEventStream.subscribe(to: endpoint, events: events, configuration: settings)
         }
+    }
+
+    /// How probe targets' pipelines connect: the same settings as for `--vici.socket`.
+    func makeProbeConnectors() -> ProbeConnectors {
+        let settings = connectionConfiguration
+        var eventSettings = VICIEventStream.Configuration()
+        eventSettings.connection = settings
+        var events: (@Sendable (VICIEndpoint) -> @Sendable ([String]) async throws -> VICIEventStream)?
+        if configuration.followEvents {
+            events = { @Sendable [eventSettings] endpoint in
+                { @Sendable names in
+                    try await VICIEventStream.subscribe(to: endpoint, events: names, configuration: eventSettings)
+                }
+            }
+        }
+        return ProbeConnectors(
+            session: { endpoint in { try await VICIConnection.connect(to: endpoint, configuration: settings) } },
+            events: events)
+    }
+
+    /// The `/probe` manager, when probing is configured (reads the targets file; throws if it is invalid).
+    func makeProbeManager() throws -> ProbeTargetManager<ContinuousClock>? {
+        guard configuration.probe.isEnabled else { return nil }
+        let allowList = try configuration.probe.loadAllowList()
+        return ProbeTargetManager(
+            allowList: allowList, poller: configuration.poller, connectors: makeProbeConnectors(),
+            idleTimeout: configuration.probe.idleTimeout, maxTargets: configuration.probe.maxTargets,
+            firstPollTimeout: configuration.viciTimeout, clock: ContinuousClock(), logger: logger)
     }
 
     /// One poll, rendered: the exposition bytes and whether charon was reached (`dump`).
@@ -99,9 +127,17 @@ public struct ExporterApp: Sendable {
         } else {
             for text in configuration.listenAddresses { addresses.append(try ListenAddress(parsing: text)) }
         }
+        let probes = try makeProbeManager()
+        if let probes {
+            logger.info("probing enabled", metadata: [
+                "path": "\(ProbeRoute.path)", "allowed_targets": "\(probes.statistics.allowedTargets)",
+                "idle_timeout": "\(configuration.probe.idleTimeout)", "max_targets": "\(probes.maxTargets)",
+            ])
+        }
         let responder = ClosureMetricsResponder { _ in
             var suffix = MetricSet()
             ProcessMetrics.render(into: &suffix)
+            probes?.statistics.render(into: &suffix)
             var suffixBytes: [UInt8] = []
             suffix.encode(into: &suffixBytes)
             let snapshot = store.snapshot
@@ -110,7 +146,8 @@ public struct ExporterApp: Sendable {
         }
         let server = try await MetricsHTTPServer.bind(
             configuration: MetricsHTTPServerConfiguration(
-                listenAddresses: addresses, telemetryPath: configuration.telemetryPath),
+                listenAddresses: addresses, telemetryPath: configuration.telemetryPath,
+                routes: probes.map { [ProbeRoute.make(manager: $0)] } ?? []),
             webConfig: webConfig, responder: responder, logger: logger)
         logger.info("listening", metadata: ["addresses": "\(server.localAddresses)", "vici": "\(configuration.viciURI)"])
 
@@ -135,6 +172,8 @@ public struct ExporterApp: Sendable {
         if configuration.followEvents {
             services.append(EventFollower(subscribe: makeSubscriber(), core: core, trigger: trigger, logger: logger))
         }
+        // Stops before the server: probes arriving meanwhile get 503, every probe target's connections close.
+        if let probes { services.append(probes) }
         if let keeper { services.append(keeper) }
         services.append(SystemdStoppingService(notifier: notifier))
         let group = ServiceGroup(
@@ -150,6 +189,15 @@ public struct ExporterApp: Sendable {
                         logger.info("web config reloaded", metadata: ["file": "\(path)"])
                     } catch {
                         logger.error("web config reload failed; keeping the previous one", metadata: ["error": "\(error)"])
+                    }
+                }
+                if let probes, let path = configuration.probe.targetsFile {
+                    do {
+                        let allowList = try configuration.probe.loadAllowList()
+                        await probes.replaceAllowList(allowList)
+                        logger.info("probe targets reloaded", metadata: ["file": "\(path)", "allowed_targets": "\(allowList.count)"])
+                    } catch {
+                        logger.error("probe targets reload failed; keeping the previous ones", metadata: ["error": "\(error)"])
                     }
                 }
                 _ = notifier.ready(status: await core.statusLine())

@@ -17,8 +17,10 @@ public struct ExporterConfiguration: Sendable {
     public var webConfigFile: String?
     /// Poller settings (interval, collectors, per-SA switch).
     public var poller: PollerConfiguration = PollerConfiguration(enabledCollectors: Set(CollectorCatalogue.names))
-    /// Whether to follow VICI events between polls.
+    /// Whether to follow VICI events between polls (for `--vici.socket` and for every probe target).
     public var followEvents: Bool = true
+    /// Multi-target probing (`/probe`); off unless targets are allowed.
+    public var probe: ProbeConfiguration = ProbeConfiguration()
     /// Minimum log level.
     public var logLevel: Logger.Level = .info
     /// Log line format.

@@ -1,10 +1,11 @@
 import ArgumentParser
 import StrongSwanExporter
+import VICI
 
 /// `run` (the default): the long-running agent.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Poll charon and serve /metrics (the default).")
+        commandName: "run", abstract: "Poll charon and serve /metrics, and /probe for allowed targets (the default).")
 
     @OptionGroup var common: CommonOptions
 
@@ -30,7 +31,35 @@ struct RunCommand: AsyncParsableCommand {
           help: "Follow charon's events between polls (tunnel up/down at once, traffic that survives rekeys).")
     var followEvents = true
 
+    @Option(name: .customLong("probe.target"),
+            help: "Allow /probe?target=URI for this VICI endpoint, unix:///path or tcp://host:port (repeatable).")
+    var probeTargets: [String] = []
+
+    @Option(name: .customLong("probe.targets-file"),
+            help: "File of allowed probe target URIs, one per line, # comments; re-read on SIGHUP.")
+    var probeTargetsFile: String?
+
+    @Option(name: .customLong("probe.idle-timeout"),
+            help: "Stop polling a probe target (closing its connections) after this long without a probe.")
+    var probeIdleTimeout: String = "10m"
+
+    @Option(name: .customLong("probe.max-targets"), help: "The most probe targets polled at once.")
+    var probeMaxTargets: Int = 100
+
     func validate() throws {
+        for target in probeTargets {
+            do {
+                _ = try VICIEndpoint(parsing: target)
+            } catch {
+                throw ValidationError("--probe.target: \(error.message)")
+            }
+        }
+        guard DurationParser.parse(probeIdleTimeout) != nil else {
+            throw ValidationError("--probe.idle-timeout: '\(probeIdleTimeout)' is not a duration like 10m or 30s")
+        }
+        guard probeMaxTargets >= 1 else {
+            throw ValidationError("--probe.max-targets must be at least 1")
+        }
         guard DurationParser.parse(pollInterval) != nil else {
             throw ValidationError("--poll.interval: '\(pollInterval)' is not a duration like 15s or 1m")
         }
@@ -49,6 +78,10 @@ struct RunCommand: AsyncParsableCommand {
         configuration.webConfigFile = webConfigFile
         configuration.poller.interval = DurationParser.parse(pollInterval) ?? .seconds(15)
         configuration.followEvents = followEvents
+        configuration.probe.targets = probeTargets
+        configuration.probe.targetsFile = probeTargetsFile
+        configuration.probe.idleTimeout = DurationParser.parse(probeIdleTimeout) ?? .seconds(600)
+        configuration.probe.maxTargets = probeMaxTargets
         try await ExporterApp(configuration: configuration).run()
     }
 }
