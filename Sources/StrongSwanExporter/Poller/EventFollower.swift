@@ -33,31 +33,53 @@ public struct EventFollower: Service {
     }
 
     func loop() async {
+        let clock = ContinuousClock()
         var backoff = minBackoff
-        var wasSubscribed = false
+        var everSubscribed = false
+        // Whether the current run of failures (lost subscription, failed attempts) has been logged.
+        var failureLogged = false
         while !Task.isCancelled {
             var subscription: VICIEventStream?
+            var subscribedAt: ContinuousClock.Instant?
+            var delivered = false
+            var failure: (any Error)?
             do {
                 let events = try await subscribe(TunnelLedger.eventNames)
                 subscription = events
-                if wasSubscribed { logger.info("event subscription restored") }
-                wasSubscribed = true
-                backoff = minBackoff
+                if everSubscribed { logger.info("event subscription restored") }
+                everSubscribed = true
+                subscribedAt = clock.now
                 trigger.fire()
                 try await withTaskCancellationHandler {
                     for try await event in events {
+                        delivered = true
                         if await core.apply(event: event.name, message: event.message) { trigger.fire() }
                     }
                 } onCancel: {
                     Task { await events.close() }
                 }
             } catch {
-                if wasSubscribed, !Task.isCancelled {
-                    logger.warning("event subscription lost", metadata: ["error": "\(error)"])
-                }
+                failure = error
             }
             await subscription?.close()
             if Task.isCancelled { break }
+            // Only a subscription that proved itself (delivered an event, or stood for the longest backoff)
+            // resets the backoff: a peer that accepts the registrations and hangs up at once is retried ever
+            // more slowly, not every `minBackoff` forever.
+            if let subscribedAt, delivered || clock.now - subscribedAt >= maxBackoff {
+                backoff = minBackoff
+                failureLogged = false
+            }
+            if let failure {
+                if subscribedAt != nil {
+                    logger.warning("event subscription lost", metadata: ["error": "\(failure)"])
+                    failureLogged = true
+                } else if !failureLogged {
+                    // Attempts that fail before a subscription stands are logged once per run of failures.
+                    logger.warning("event subscription failed", metadata: ["error": "\(failure)"])
+                    failureLogged = true
+                }
+            }
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, maxBackoff)
         }

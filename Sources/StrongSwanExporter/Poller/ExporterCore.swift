@@ -25,6 +25,10 @@ public actor ExporterCore {
     private(set) var reconnects: UInt64 = 0
     private(set) var eventsReceived: [String: UInt64] = [:]
     private(set) var droppedDuplicates = 0
+    /// Whether the current outage (failed polls since the last successful one) has been logged.
+    private var outageLogged = false
+    /// Collectors whose failure has been logged and whose recovery has not.
+    private var loggedCollectorFailures: Set<String> = []
     /// Event-driven tunnel history (transitions, rekeys, traffic that survives rekeys).
     private(set) var ledger = TunnelLedger()
     /// Events applied while a poll is running: its `list-sas` snapshot may predate them, so they are applied
@@ -53,9 +57,12 @@ public actor ExporterCore {
         for (name, status) in statuses {
             var status = status
             if status.success { status.lastSuccess = now } else { status.lastSuccess = self.statuses[name]?.lastSuccess }
-            if !status.success, self.statuses[name]?.success != false {
+            // One line when a collector starts failing while charon answers, one when it recovers; a poll that
+            // could not reach charon (`pollFailed`) is reported by its own line and logs nothing per collector.
+            if !status.success, !loggedCollectorFailures.contains(name) {
                 logger.warning("collector failed", metadata: ["collector": "\(name)", "error": "\(status.lastError ?? "")"])
-            } else if status.success, self.statuses[name]?.success == false {
+                loggedCollectorFailures.insert(name)
+            } else if status.success, loggedCollectorFailures.remove(name) != nil {
                 logger.info("collector recovered", metadata: ["collector": "\(name)"])
             }
             self.statuses[name] = status
@@ -80,6 +87,7 @@ public actor ExporterCore {
         if statuses[CertsCollector.name]?.success == true { state.certs = results.certs }
         if !up { logger.info("charon reachable", metadata: ["version": "\(state.version?.version ?? "?")"]) }
         up = true
+        outageLogged = false
         pollsSucceeded &+= 1
         lastPollTimestamp = now
         lastPollDuration = duration
@@ -90,7 +98,12 @@ public actor ExporterCore {
     /// series are withheld until it is back; exporter-lifetime counters stay.
     public func pollFailed(error: String, statuses: [String: CollectorStatus], duration: Double) {
         eventsDuringPoll = nil
-        if up { logger.error("charon unreachable", metadata: ["error": "\(error)"]) }
+        // Once per outage, including one that starts with the exporter (charon not there, or talking nonsense,
+        // from the first poll on): later failed polls of the same outage log nothing.
+        if !outageLogged {
+            logger.error("charon unreachable", metadata: ["error": "\(error)"])
+            outageLogged = true
+        }
         up = false
         state = CharonState()
         ledger.daemonLost(at: wallClock())
