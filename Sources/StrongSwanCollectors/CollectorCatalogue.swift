@@ -12,6 +12,16 @@ public enum CollectorCatalogue {
     /// The names of all collectors.
     public static var names: [String] { all.map { $0.name } }
 
+    /// VICI commands one poll sends with `enabled` collectors (conns also lists trap policies; counters asks for
+    /// the per-connection and the global counters).
+    public static func commandsPerPoll(enabled: Set<String>) -> Int {
+        var commands = 0
+        for name in names where enabled.contains(name) {
+            commands += (name == ConnsCollector.name || name == CountersCollector.name) ? 2 : 1
+        }
+        return max(commands, 1)
+    }
+
     /// Runs the collector named `name` and stores its model in `state`. Throws what the collector threw,
     /// leaving `state` unchanged; an unknown name does nothing.
     public static func collect(_ name: String, from vici: some VICIQuerying, into state: inout CharonState) async throws {

@@ -107,6 +107,8 @@ public struct ExporterApp: Sendable {
         let logger = self.logger
         ProcessMetrics.noteStart()
         let notifier = SystemdNotifier()
+        // Trap SIGHUP before anything can tell systemd we are ready (an untrapped SIGHUP terminates).
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let store = SnapshotStore()
         let core = ExporterCore(configuration: configuration.poller, store: store, logger: logger)
         await core.publish()
@@ -116,6 +118,7 @@ public struct ExporterApp: Sendable {
         var webConfig = WebConfig()
         if let path = configuration.webConfigFile {
             webConfig = try WebConfig.load(path: path)
+            for warning in webConfig.warnings { logger.warning("web config", metadata: ["file": "\(path)", "warning": "\(warning)"]) }
         }
         var addresses: [ListenAddress] = []
         // Socket activation: sockets passed by systemd (LISTEN_FDS) take precedence over --web.listen-address.
@@ -134,9 +137,11 @@ public struct ExporterApp: Sendable {
                 "idle_timeout": "\(configuration.probe.idleTimeout)", "max_targets": "\(probes.maxTargets)",
             ])
         }
+        let httpStatistics = HTTPServerStatistics()
         let responder = ClosureMetricsResponder { _ in
             var suffix = MetricSet()
             ProcessMetrics.render(into: &suffix)
+            httpStatistics.render(into: &suffix)
             probes?.statistics.render(into: &suffix)
             var suffixBytes: [UInt8] = []
             suffix.encode(into: &suffixBytes)
@@ -148,13 +153,18 @@ public struct ExporterApp: Sendable {
             configuration: MetricsHTTPServerConfiguration(
                 listenAddresses: addresses, telemetryPath: configuration.telemetryPath,
                 routes: probes.map { [ProbeRoute.make(manager: $0)] } ?? []),
-            webConfig: webConfig, responder: responder, logger: logger)
+            webConfig: webConfig, responder: responder, statistics: httpStatistics, logger: logger)
         logger.info("listening", metadata: ["addresses": "\(server.localAddresses)", "vici": "\(configuration.viciURI)"])
 
-        let pollTimeout = configuration.viciTimeout
+        // The watchdog's lease: the poll loop reports after every attempt, and an attempt may legitimately take
+        // one connect plus every command of the enabled collectors, each up to --vici.timeout. Only a poll loop
+        // that overruns that (a hang, which a restart can cure) stops the pings; a slow charon does not.
+        let connectTimeout = min(configuration.viciTimeout, .seconds(5))
+        let commands = CollectorCatalogue.commandsPerPoll(enabled: configuration.poller.enabledCollectors)
+        let progressWindow = configuration.poller.interval + connectTimeout + configuration.viciTimeout * commands + .seconds(5)
         let keeper: WatchdogKeeper<SuspendingClock>? = notifier.watchdogInterval().map { interval in
             WatchdogKeeper(
-                interval: interval, progressWindow: configuration.poller.interval + pollTimeout * 3 + .seconds(5),
+                interval: interval, progressWindow: progressWindow,
                 clock: SuspendingClock(), logger: logger, ping: { notifier.watchdog() })
         }
         let readySent = ReadyFlag()
@@ -181,7 +191,7 @@ public struct ExporterApp: Sendable {
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let reloadTask = Task {
-            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+            for await _ in hangups {
                 _ = notifier.reloading()
                 if let path = configuration.webConfigFile {
                     do {

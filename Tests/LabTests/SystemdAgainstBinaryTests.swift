@@ -157,25 +157,18 @@ final class SystemdAgainstBinaryTests: XCTestCase {
         XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
     }
 
-    /// A poll that does not finish within the lease the poll loop announced stops the pings, and they resume when
-    /// it finishes.
-    ///
-    /// Every VICI operation has a deadline (`--vici.timeout`, counted from submission), so charon cannot hang a
-    /// poll forever: a silent charon makes the poll *fail* after one timeout, and failed polls count as progress
-    /// (next test). The only way to keep the real binary's poll loop away from its `progress()` call longer than
-    /// its lease is a charon that answers every command just inside the timeout: with 9 commands per poll at
-    /// 2.5 s each (timeout 3 s) the first poll takes about 22.5 s, while the lease is
-    /// `poll interval + 3 × vici timeout + 5 s` = 1 + 9 + 5 = 15 s (ExporterApp). To the watchdog that is
-    /// indistinguishable from a wedged poller: this is the test that the pings depend on the poll loop and on
-    /// nothing else.
-    func testPingsStopWhileAPollOverrunsItsLeaseAndResumeWhenItEnds() throws {
+    /// A charon that answers every command slowly (just inside --vici.timeout) makes a poll long but never
+    /// stops the pings: the watchdog's lease covers the longest legitimate poll (connect + every command of the
+    /// enabled collectors at the full timeout), so systemd does not kill an exporter for charon's slowness. A poll
+    /// loop that overruns the lease (a hang) stops them; that decision is WatchdogKeeper's, unit-tested with a
+    /// manual clock, since a hang cannot be provoked from outside the binary.
+    func testASlowCharonNeverStopsThePings() throws {
         let lab = try LabEnvironment.require()
         let vici = try SystemdFakeVICI(mode: .slow(seconds: 2.5))
         defer { vici.stop() }
         let notify = try SystemdNotifySocket()
         defer { notify.close() }
         let port = try SystemdChild.freePort()
-        let lease = 1.0 + 3 * 3.0 + 5.0
         let run = try SystemdExporterRun(
             lab.exporter,
             ["run", "--vici.socket", vici.uri, "--vici.timeout", "3s", "--poll.interval", "1s", "--no-events",
@@ -183,40 +176,22 @@ final class SystemdAgainstBinaryTests: XCTestCase {
             environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         defer { run.stop(signal: SIGKILL) }
 
-        // READY=1 comes with the end of the first poll; the HTTP listener serves long before that.
         try notify.waitFor("pings", timeout: 30, while: { run.isRunning }) { $0.contains("WATCHDOG=1") }
         XCTAssertTrue(SystemdChild.acceptsConnections(port: port), "listening before the first poll has finished")
-        let (ready, _) = try notify.waitFor("READY=1 (end of the slow first poll)", timeout: 60, while: { run.isRunning }) {
+        let (ready, _) = try notify.waitFor("READY=1 (end of the slow first poll)", timeout: 90, while: { run.isRunning }) {
             $0.contains("READY=1")
         }
         usleep(1_500_000)
-
         let firstPoll = vici.commands.filter { ($0.answered ?? .infinity) <= ready.time }
         let pollStart = try XCTUnwrap(firstPoll.first, "no command reached the fake charon").arrived
-        let pollEnd = ready.time
         XCTAssertGreaterThanOrEqual(firstPoll.count, 7, "one command per collector at least: \(firstPoll.map(\.name))")
-        XCTAssertGreaterThan(pollEnd - pollStart, lease + 3, "the poll must overrun the lease for this test to mean anything")
+        XCTAssertGreaterThan(ready.time - pollStart, 15, "the first poll must be slow for this test to mean anything")
 
         let pings = notify.notifications.filter { $0.contains("WATCHDOG=1") }.map(\.time)
-        let gaps = zip(pings.dropFirst(), pings).map { (from: $1, to: $0) }
-        let longest = try XCTUnwrap(gaps.max { ($0.to - $0.from) < ($1.to - $1.from) })
-        func describe() -> String {
-            "pings (s after spawn): \(pings.map { String(format: "%.2f", $0 - run.started) }); poll "
-                + String(format: "%.2f…%.2f", pollStart - run.started, pollEnd - run.started) + "\n" + run.log
-        }
-        print(String(format: "overrun: poll %.2f…%.2f s after spawn (%ld commands), last ping before the gap %.2f s, "
-                     + "first after %.2f s; lease %.0f s", pollStart - run.started, pollEnd - run.started, firstPoll.count,
-                     longest.from - run.started, longest.to - run.started, lease))
-        // The lease was granted when the keeper started: after the spawn, before the first command.
-        XCTAssertGreaterThanOrEqual(longest.from, run.started + lease - 1.0, "pings held while the lease did. \(describe())")
-        XCTAssertLessThanOrEqual(longest.from, pollStart + lease + 0.1, "pings stopped when the lease ran out. \(describe())")
-        XCTAssertGreaterThanOrEqual(longest.to, pollEnd, "no ping while the overrunning poll was under way. \(describe())")
-        XCTAssertLessThanOrEqual(longest.to, pollEnd + 1.0, "pings resumed once the poll finished. \(describe())")
-        // Everywhere else: every 0.5 s.
-        let others = gaps.filter { $0.from != longest.from }.map { $0.to - $0.from }
-        XCTAssertLessThan(others.max() ?? 0, 0.9, "regular pings outside the overrun. \(describe())")
-        XCTAssertTrue(run.log.contains("withholding watchdog pings"), run.log)
-        XCTAssertTrue(run.log.contains("resuming watchdog pings"), run.log)
+        let gaps = zip(pings.dropFirst(), pings).map { $0 - $1 }
+        XCTAssertGreaterThan(pings.count, 20)
+        XCTAssertLessThan(gaps.max() ?? 0, 0.9, "pings every 0.5 s throughout the slow poll:\n\(run.log)")
+        XCTAssertFalse(run.log.contains("withholding watchdog pings"), run.log)
         XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
     }
 
