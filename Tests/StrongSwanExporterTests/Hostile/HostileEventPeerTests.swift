@@ -142,7 +142,36 @@ extension HostileSuite {
             return (samples, sent.value)
         }
 
-        @Test func eventFloodKeepsMemoryBounded() async throws {
+        @Test func floodOfEventsThatDecodeLargeKeepsMemoryBounded() async throws {
+        // Events built to take the most memory once decoded per byte on the wire: sections of 200 entries with
+        // two-byte names and empty values (6 wire bytes each, a 32-byte entry once decoded), 7 KiB per event,
+        // so that the subscription buffer's byte limit (64 MiB of wire bytes) is what bounds it.
+        var body: [UInt8] = []
+        for section in 0..<6 {
+            var entries: [UInt8] = []
+            for i in 0..<200 { entries += [RawVICI.keyValue, 2, UInt8(65 + i / 26), UInt8(65 + i % 26), 0, 0] }
+            body += RawVICI.section("s\(section)", entries)
+        }
+        let event = RawVICI.event("ike-update", body)
+        try await HostileSuite.HostileVICIPeerTests.withAgent { charon, agent in
+            try await agent.waitFor("first poll") { $0.value("strongswan_up") == 1 }
+            let before = residentBytes()
+            let (samples, sent) = try await Self.flood(agent, charon, seconds: 14) { _ in event }
+            let mib = samples.map { $0 / 1_048_576 }
+            print("large-event flood: \(sent) events of \(event.count) bytes sent; resident MiB every 250 ms: \(mib)")
+            #expect(sent > 10_000, "the flood did not fill the buffer")
+            // The bound is the subscription buffer's 64 MiB of wire bytes, which these events turn into about
+            // five times as much decoded memory (measured: some 330 MiB). Bounded, but large: the exporter could
+            // configure a smaller `maxBufferedBytes` for its subscription (see docs/SECURITY.md).
+            let peak = samples.max() ?? 0
+            #expect(peak - before < 512 * 1_048_576, "grew by \((peak - before) / 1_048_576) MiB")
+            let firstPart = samples[..<(samples.count * 2 / 3)].max() ?? 0
+            let lastPart = samples[(samples.count * 2 / 3)...].max() ?? 0
+            #expect(lastPart <= firstPart + 64 * 1_048_576, "still growing: \(mib)")
+        }
+    }
+
+    @Test func eventFloodKeepsMemoryBounded() async throws {
             try await HostileSuite.HostileVICIPeerTests.withAgent { charon, agent in
                 try await agent.waitFor("first poll") { $0.value("strongswan_up") == 1 }
                 let sa = try HostileSuite.HostileVICIPeerTests.fixtureEvent("list-sas")
