@@ -52,6 +52,9 @@ public struct EventFollower: Service {
                 trigger.fire()
                 try await withTaskCancellationHandler {
                     for try await event in events {
+                        // After close() the stream still hands out what it had buffered (up to thousands of
+                        // events under a flood, each applied and rendered): stop at once instead.
+                        if Task.isCancelled { break }
                         delivered = true
                         if await core.apply(event: event.name, message: event.message) { trigger.fire() }
                     }

@@ -115,6 +115,7 @@ struct HostileAgent {
             app: app, core: core, store: store, server: server, logs: logs, tasks: tasks, serverTask: serverTask)
     }
 
+    /// Stops the agent (idempotent).
     func stop() async {
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
