@@ -14,6 +14,7 @@ LAB := lab/lab.sh
 LAB_TUNNELS ?= 50
 LAB_RW ?= 10
 DEMO_PORT ?= 9814
+FUZZ_SECONDS ?= 30
 
 .PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e
 
@@ -56,6 +57,7 @@ test: deps
 	  fi; \
 	  $(SWIFT) test --skip-build; \
 	  bash systemd/check-units.sh; \
+	  scripts/fuzz.sh $(FUZZ_SECONDS); \
 	  if [ -n "$${EXPORTER_BINARY:-}" ]; then scripts/dashboards-e2e.sh "$$EXPORTER_BINARY" "$(LAB)"; \
 	  else scripts/dashboards-e2e.sh --static; fi
 
