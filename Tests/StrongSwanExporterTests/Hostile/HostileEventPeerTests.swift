@@ -162,7 +162,7 @@ extension HostileSuite {
             #expect(sent > 10_000, "the flood did not fill the buffer")
             // The bound is the subscription buffer's 64 MiB of wire bytes, which these events turn into about
             // five times as much decoded memory (measured: some 330 MiB). Bounded, but large: the exporter could
-            // configure a smaller `maxBufferedBytes` for its subscription (see docs/SECURITY.md).
+            // configure a smaller `maxBufferedBytes` for its subscription (see the README's Security section).
             let peak = samples.max() ?? 0
             #expect(peak - before < 512 * 1_048_576, "grew by \((peak - before) / 1_048_576) MiB")
             let firstPart = samples[..<(samples.count * 2 / 3)].max() ?? 0
