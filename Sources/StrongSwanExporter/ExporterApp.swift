@@ -44,6 +44,11 @@ public struct ExporterApp: Sendable {
         let uri = configuration.viciURI
         var settings = VICIEventStream.Configuration()
         settings.connection = connectionConfiguration
+        // Events wait here only while the cache applies earlier ones. 16 MiB of wire bytes is some 13,000 real
+        // child-updown events; a burst beyond it ends the subscription, which is re-established, and the full
+        // poll that follows resynchronises. Decoded, hostile events can take several times their wire size, so
+        // the library's 64 MiB default would allow hundreds of MiB.
+        settings.maxBufferedBytes = 16 * 1024 * 1024
         return { [settings] events in
             let endpoint = try VICIEndpoint(parsing: uri)
             return try await VICIEventStream.subscribe(to: endpoint, events: events, configuration: settings)

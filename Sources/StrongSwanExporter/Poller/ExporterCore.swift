@@ -34,7 +34,7 @@ public actor ExporterCore {
     /// Events applied while a poll is running: its `list-sas` snapshot may predate them, so they are applied
     /// again to the polled list. Bounded; on overflow the next poll is relied on instead.
     private var eventsDuringPoll: [(name: String, message: VICIMessage)]?
-    static let maxEventsDuringPoll = 10_000
+    static let maxEventsDuringPoll = 1_000
 
     /// Creates the core. `wallClock` returns unix time in seconds (injectable for tests).
     public init(configuration: PollerConfiguration, store: SnapshotStore, logger: Logger,
