@@ -16,7 +16,7 @@ LAB_RW ?= 10
 DEMO_PORT ?= 9814
 FUZZ_SECONDS ?= 30
 
-.PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e
+.PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz
 
 all: build
 
@@ -59,7 +59,9 @@ test: deps
 	  bash systemd/check-units.sh; \
 	  scripts/fuzz.sh $(FUZZ_SECONDS); \
 	  if [ -n "$${EXPORTER_BINARY:-}" ]; then scripts/dashboards-e2e.sh "$$EXPORTER_BINARY" "$(LAB)"; \
-	  else scripts/dashboards-e2e.sh --static; fi
+	  else scripts/dashboards-e2e.sh --static; fi; \
+	  if [ -n "$${EXPORTER_BINARY:-}" ]; then \
+	    LAB_NAME=soak-ci LAB_DIR=/tmp/strongswan-lab-soak-ci scripts/soak.sh --quick; fi
 
 lab-up: deps
 	$(LAB) up $(LAB_TUNNELS) --rw $(LAB_RW)
@@ -88,6 +90,15 @@ install: release
 	@if [ -d dashboards ]; then \
 	  for f in dashboards/*.json dashboards/*.yml; do [ -f "$$f" ] && install -D -m 0644 "$$f" "$(DESTDIR)$(PREFIX)/share/strongswan_exporter/$$(basename $$f)"; done; \
 	fi; true
+
+# The long soak (60 s of wrk at concurrency 64 during churn and charon restarts, on a lab of its own).
+soak: deps
+	$(SWIFT) build --product strongswan_exporter
+	EXPORTER_BINARY="$$($(SWIFT) build --show-bin-path)/strongswan_exporter" scripts/soak.sh
+
+# Fuzz each libFuzzer target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600 for a long run).
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Dashboards and rules without a lab: JSON lint, generator in sync, promtool check/test rules.
 dashboards-test:
