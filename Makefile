@@ -59,9 +59,7 @@ test: deps
 	  bash systemd/check-units.sh; \
 	  scripts/fuzz.sh $(FUZZ_SECONDS); \
 	  if [ -n "$${EXPORTER_BINARY:-}" ]; then scripts/dashboards-e2e.sh "$$EXPORTER_BINARY" "$(LAB)"; \
-	  else scripts/dashboards-e2e.sh --static; fi; \
-	  if [ -n "$${EXPORTER_BINARY:-}" ]; then \
-	    LAB_NAME=soak-ci LAB_DIR=/tmp/strongswan-lab-soak-ci scripts/soak.sh --quick; fi
+	  else scripts/dashboards-e2e.sh --static; fi
 
 lab-up: deps
 	$(LAB) up $(LAB_TUNNELS) --rw $(LAB_RW)
