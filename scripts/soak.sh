@@ -19,7 +19,8 @@
 #
 # Needs root, network namespaces, strongSwan (lab/lab.sh install), wrk and python3. Without root or network
 # namespaces it prints SKIP and exits 0 (under CI=true it fails instead). Environment:
-#   LAB_NAME / LAB_DIR       the lab instance (default soak / /tmp/lab-soak; the tests' lab is left alone)
+#   SOAK_LAB_NAME / SOAK_LAB_DIR  the lab instance (default soak / /tmp/lab-soak; LAB_NAME and LAB_DIR of
+#                            the caller are ignored, so the tests' lab is left alone)
 #   SOAK_TUNNELS, SOAK_RW    lab size (50, 10)        SOAK_CONNECTIONS  wrk concurrency (64)
 #   SOAK_DURATION            seconds of wrk (60, --quick 10)   SOAK_RESTARTS  gw restarts (2, --quick 1)
 #   SOAK_POLL                --poll.interval of the exporter (2s)
@@ -31,8 +32,9 @@ ROOT=$PWD
 
 QUICK=0
 [[ ${1:-} == --quick ]] && QUICK=1
-export LAB_NAME=${LAB_NAME:-soak}
-export LAB_DIR=${LAB_DIR:-/tmp/lab-soak}
+# Its own lab instance, whatever LAB_* the caller has (make test exports those of the tests' lab).
+export LAB_NAME=${SOAK_LAB_NAME:-soak}
+export LAB_DIR=${SOAK_LAB_DIR:-/tmp/lab-soak}
 TUNNELS=${SOAK_TUNNELS:-50}
 RW=${SOAK_RW:-10}
 CONNECTIONS=${SOAK_CONNECTIONS:-64}

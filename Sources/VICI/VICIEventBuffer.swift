@@ -5,12 +5,18 @@ import NIOCore
 /// It lives on the connection's event loop and is only touched there. The socket is always read (charon
 /// queues unread events in its own memory without bound, so back-pressure would only move the problem into
 /// the daemon); instead the buffer holds at most ``VICIEventStream/Configuration/maxBufferedEvents`` events
-/// and ``VICIEventStream/Configuration/maxBufferedBytes`` wire bytes and applies the overflow policy.
+/// and ``VICIEventStream/Configuration/maxBufferedBytes`` wire bytes and applies the overflow policy. The batch
+/// last handed to the consumer counts against both limits until the consumer asks for the next one (it holds
+/// those events meanwhile).
 final class VICIEventBuffer {
     typealias Event = (name: String, message: VICIMessage)
 
     private var events = CircularBuffer<(event: Event, size: Int)>()
     private var bufferedBytes = 0
+    /// The last batch handed to the consumer, which it holds until it asks for the next one: it counts
+    /// against the limits too, or a slow consumer would hold one full buffer while another fills.
+    private var deliveredEvents = 0
+    private var deliveredBytes = 0
     private let maxEvents: Int
     private let maxBytes: Int
     private let policy: VICIEventStream.OverflowPolicy
@@ -37,10 +43,12 @@ final class VICIEventBuffer {
         guard end == nil else { return true }
         if let waiter {
             self.waiter = nil
+            deliveredEvents = 1
+            deliveredBytes = size
             waiter.succeed([(name, message)])
             return true
         }
-        while events.count >= maxEvents || bufferedBytes + size > maxBytes {
+        while events.count + deliveredEvents >= maxEvents || bufferedBytes + deliveredBytes + size > maxBytes {
             switch policy {
             case .dropOldest:
                 guard let dropped = events.popFirst() else {
@@ -72,6 +80,9 @@ final class VICIEventBuffer {
 
     /// All buffered events (at least one), or an empty array at the normal end; fails at the end after an error.
     func next() -> EventLoopFuture<[Event]> {
+        // The consumer is done with the previous batch.
+        deliveredEvents = 0
+        deliveredBytes = 0
         let promise = eventLoop.makePromise(of: [Event].self)
         if !events.isEmpty || end != nil {
             deliver(to: promise)
@@ -93,6 +104,8 @@ final class VICIEventBuffer {
     private func deliver(to promise: EventLoopPromise<[Event]>) {
         if !events.isEmpty {
             let batch = events.map(\.event)
+            deliveredEvents = events.count
+            deliveredBytes = bufferedBytes
             events.removeAll(keepingCapacity: false)
             bufferedBytes = 0
             promise.succeed(batch)

@@ -7,7 +7,8 @@ import NIOCore
 ///
 /// The connection reads the socket continuously (charon keeps unread events in its own memory without
 /// limit, so slowing down would only move the problem into the daemon). Events wait for the consumer in a
-/// buffer bounded by ``Configuration/maxBufferedEvents`` and ``Configuration/maxBufferedBytes``. When the
+/// buffer bounded by ``Configuration/maxBufferedEvents`` and ``Configuration/maxBufferedBytes``; the events
+/// the iterator has taken from the buffer and not yet handed out count against those limits too. When the
 /// buffer is full, the ``Configuration/overflowPolicy`` decides:
 ///
 /// - ``OverflowPolicy/fail`` (default): the stream delivers what is buffered, then throws

@@ -46,7 +46,8 @@ public struct EventFollower: Service {
             do {
                 let events = try await subscribe(TunnelLedger.eventNames)
                 subscription = events
-                if everSubscribed { logger.info("event subscription restored") }
+                // After a subscription that was lost, or attempts whose failure was logged (charon missing at start).
+                if everSubscribed || failureLogged { logger.info("event subscription restored") }
                 everSubscribed = true
                 subscribedAt = clock.now
                 trigger.fire()

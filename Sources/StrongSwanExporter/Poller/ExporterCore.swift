@@ -142,8 +142,35 @@ public actor ExporterCore {
                 eventsDuringPoll = nil
             }
         }
-        publish()
+        publishSoon()
         return true
+    }
+
+    /// Shortest time between two renderings caused by events: a burst of events is rendered once per spacing
+    /// instead of once per event (each rendering re-encodes and re-compresses the whole exposition).
+    static let eventPublishSpacing: Duration = .milliseconds(50)
+    private var lastPublish: ContinuousClock.Instant?
+    private var publishPending = false
+
+    /// Publishes now if nothing was published within ``eventPublishSpacing``, else once that spacing is over
+    /// (every change applied meanwhile is in that one rendering).
+    private func publishSoon() {
+        let now = ContinuousClock.now
+        guard let last = lastPublish, now - last < ExporterCore.eventPublishSpacing else {
+            publish()
+            return
+        }
+        guard !publishPending else { return }
+        publishPending = true
+        let delay = ExporterCore.eventPublishSpacing - (now - last)
+        Task {
+            try? await Task.sleep(for: delay)
+            await self.publishIfPending()
+        }
+    }
+
+    private func publishIfPending() {
+        if publishPending { publish() }
     }
 
     /// The one-line summary systemd shows in `STATUS=`.
@@ -158,6 +185,8 @@ public actor ExporterCore {
 
     /// Renders everything into a new snapshot and publishes it.
     func publish() {
+        lastPublish = ContinuousClock.now
+        publishPending = false
         let now = wallClock()
         var metrics = MetricSet()
         var upFamily = try? MetricFamily(

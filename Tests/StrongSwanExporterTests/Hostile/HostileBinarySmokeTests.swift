@@ -100,7 +100,7 @@ extension HostileSuite {
                 }
             }
             charon.script = flood
-            charon.dropClients()
+            await charon.dropClients()
             var peakMemory = startMemory
             let floodEnd = ContinuousClock.now + .seconds(6)
             while ContinuousClock.now < floodEnd {
@@ -109,7 +109,7 @@ extension HostileSuite {
                 try await Task.sleep(for: .milliseconds(200))
             }
             charon.script = HostileCharon.Script()
-            charon.dropClients()
+            await charon.dropClients()
             let recovered = try await waitFor("recovery") { $0.value("strongswan_up") == 1 }
             #expect((recovered.value("strongswan_exporter_events_total", ["event": "child-updown"]) ?? 0) > 0)
             #expect(peakMemory - startMemory < 256 * 1_048_576,

@@ -58,6 +58,7 @@ final class HostileCharon: Sendable {
     private struct State {
         var script = Script()
         var connections = 0
+        var disconnects = 0
         var connectTimes: [ContinuousClock.Instant] = []
         var registrations: [String: Int] = [:]
         var commands: [String: Int] = [:]
@@ -72,6 +73,8 @@ final class HostileCharon: Sendable {
 
     /// How many clients connected so far.
     var connections: Int { state.withLock { $0.connections } }
+    /// How many client connections have closed so far.
+    var disconnects: Int { state.withLock { $0.disconnects } }
     /// When each client connected.
     var connectTimes: [ContinuousClock.Instant] { state.withLock { $0.connectTimes } }
     /// How many EVENT_REGISTERs arrived per event name.
@@ -112,16 +115,21 @@ final class HostileCharon: Sendable {
             .get()
     }
 
-    /// Closes every client connection (charon going away without stopping to listen).
-    func dropClients() {
-        let open = state.withLock { Array($0.open.values) }
+    /// Closes every client connection (charon going away without stopping to listen) and returns once the
+    /// server has seen them close (bounded: at most 5 s).
+    func dropClients() async {
+        let (open, before) = state.withLock { (Array($0.open.values), $0.disconnects) }
         for channel in open { channel.close(promise: nil) }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while disconnects < before + open.count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Stops listening, closes every client and removes the socket and its directory.
     func stop() async {
         try? await serverChannel.close()
-        dropClients()
+        await dropClients()
         unlink(path)
         rmdir(directory)
     }
@@ -161,7 +169,10 @@ final class HostileCharon: Sendable {
 
         func channelInactive(context: ChannelHandlerContext) {
             session?.stopTimers()
-            state.withLock { _ = $0.open.removeValue(forKey: ObjectIdentifier(context.channel)) }
+            state.withLock { state in
+                state.disconnects += 1
+                _ = state.open.removeValue(forKey: ObjectIdentifier(context.channel))
+            }
             context.fireChannelInactive()
         }
 
