@@ -84,26 +84,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Benchmarks (release builds, run by hand or by scripts/bench*.sh; never part of the test suite).
-        .executableTarget(
-            name: "strongswan-bench",
-            dependencies: [
-                "VICI", "PrometheusExposition", "StrongSwanCollectors", "StrongSwanExporter",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "Benchmarks/strongswan-bench"
-        ),
-        // A synthetic charon for scale tests: serves list-sas (and the other commands) from captured messages
-        // rewritten to N SAs, over a unix socket.
-        .executableTarget(
-            name: "fake-charon",
-            dependencies: [
-                "VICI",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            path: "Benchmarks/fake-charon"
-        ),
         .testTarget(
             name: "VICITests",
             dependencies: [

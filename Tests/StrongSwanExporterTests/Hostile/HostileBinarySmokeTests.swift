@@ -124,8 +124,13 @@ extension HostileSuite {
 
             let lines = logText().split(separator: "\n")
             let unreachable = lines.filter { $0.contains("msg=\"charon unreachable\"") }
-            #expect(unreachable.count == 1, "\(unreachable)")
+            // One outage for the stall; the peer dropping every client after the flood may catch a poll in
+            // flight, which is a second, real outage (charon closed the connection) — never more.
+            #expect((1...2).contains(unreachable.count), "\(unreachable)")
             #expect(unreachable.first?.contains("VICI timeout:") == true, "\(unreachable)")
+            if unreachable.count == 2 {
+                #expect(unreachable[1].contains("VICI connectionClosed:"), "\(unreachable)")
+            }
             #expect(lines.contains { $0.contains("event subscription lost") && $0.contains("VICI unknownPacketType:") },
                     "\(logText())")
             print("binary smoke: resident memory \(Int(startMemory) / 1_048_576) MiB at start, \(Int(peakMemory) / 1_048_576) MiB at most under the flood; log lines at warning or above: \(lines.filter { $0.contains("level=warn") || $0.contains("level=error") }.count)")

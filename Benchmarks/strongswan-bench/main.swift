@@ -1,1 +1,0 @@
-print("strongswan-bench: placeholder until the performance issue lands")
