@@ -29,7 +29,7 @@ release:
 # Debian packages the build, the tests and the lab need (idempotent; quiet when already installed).
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  pkgs="strongswan-charon strongswan-swanctl libcharon-extra-plugins strongswan-pki prometheus libsystemd-dev pkg-config libcrypt-dev iproute2 openssl gzip python3-pip"; \
+	  pkgs="strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins strongswan-pki prometheus libsystemd-dev pkg-config libcrypt-dev iproute2 openssl gzip python3-pip wrk curl"; \
 	  missing=""; for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
@@ -59,7 +59,8 @@ test: deps
 	  bash systemd/check-units.sh; \
 	  scripts/fuzz.sh $(FUZZ_SECONDS); \
 	  if [ -n "$${EXPORTER_BINARY:-}" ]; then scripts/dashboards-e2e.sh "$$EXPORTER_BINARY" "$(LAB)"; \
-	  else scripts/dashboards-e2e.sh --static; fi
+	  else scripts/dashboards-e2e.sh --static; fi; \
+	  scripts/soak.sh --quick
 
 lab-up: deps
 	$(LAB) up $(LAB_TUNNELS) --rw $(LAB_RW)

@@ -335,7 +335,7 @@ EOF
 cmd_install() {
     require_root
     export DEBIAN_FRONTEND=noninteractive
-    local pkgs=(strongswan-charon strongswan-swanctl libcharon-extra-plugins strongswan-pki
+    local pkgs=(strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins strongswan-pki
         iproute2 util-linux mount openssl python3 python3-pip procps)
     local missing=() p
     for p in "${pkgs[@]}"; do
