@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Only for its preloadable allocation counter (scripts/bench-micro.sh builds the product and
+        // LD_PRELOADs it); no target links it.
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
     ],
     targets: [
         // Layer 1: the VICI protocol client (framing, packets, messages, connection, commands).
@@ -119,6 +122,36 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
+        ),
+        // Benchmarks (release mode; see BENCHMARKS.md): SAs synthesized from lab captures, a synthetic charon
+        // serving them over VICI, and the micro-benchmarks.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                "VICI", "StrongSwanCollectors",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/BenchmarkSupport"
+        ),
+        .executableTarget(
+            name: "fake-charon",
+            dependencies: [
+                "BenchmarkSupport", "VICI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/fake-charon"
+        ),
+        .executableTarget(
+            name: "strongswan-bench",
+            dependencies: [
+                "BenchmarkSupport", "VICI", "PrometheusExposition", "StrongSwanCollectors", "StrongSwanExporter",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/strongswan-bench"
         ),
         // Tests against a real charon (the lab); they read LAB_* environment variables set by `make test`.
         .testTarget(
