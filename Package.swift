@@ -45,6 +45,8 @@ let package = Package(
         ),
         // Layer 1: libcrypt (crypt_r for bcrypt password hashes in the web config).
         .systemLibrary(name: "CCrypt"),
+        // Layer 1: zlib (CRC-32 and its combination, for completing gzip members per request).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 2: pure mappings from VICI messages to metric families.
         .target(
             name: "StrongSwanCollectors",
@@ -63,6 +65,7 @@ let package = Package(
                 "StrongSwanCollectors",
                 "CSystemd",
                 "CCrypt",
+                "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

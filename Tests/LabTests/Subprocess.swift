@@ -19,7 +19,7 @@ enum Subprocess {
         let outPath = "\(directory)/sub-\(token).out", errPath = "\(directory)/sub-\(token).err"
         let inPath = "\(directory)/sub-\(token).in"
         defer { for path in [outPath, errPath, inPath] { unlink(path) } }
-        FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data())
+        _ = FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data())
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

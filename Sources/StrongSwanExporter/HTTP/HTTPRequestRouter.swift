@@ -69,17 +69,11 @@ struct HTTPRequestRouter: Sendable {
         let body = await self.responder.scrapeBody(for: request)
         var headers = HTTPHeaders([("Content-Type", body.contentType), ("Vary", "Accept-Encoding")])
         let acceptsGzip = AcceptEncoding(headerValues: request.head.headers["Accept-Encoding"]).allowsGzip
-        if acceptsGzip, let gzip = body.gzip {
-            var parts = [gzip]
-            if body.suffix.readableBytes > 0 {
-                parts.append(GzipMember.stored(body.suffix))
-            }
+        let (parts, gzip) = body.parts(acceptsGzip: acceptsGzip)
+        if gzip {
             headers.add(name: "Content-Encoding", value: "gzip")
             self.statistics.recordGzipResponse()
-            return HTTPServerResponse(status: .ok, headers: headers, body: parts)
         }
-        var parts = [body.identity]
-        if body.suffix.readableBytes > 0 { parts.append(body.suffix) }
         return HTTPServerResponse(status: .ok, headers: headers, body: parts)
     }
 

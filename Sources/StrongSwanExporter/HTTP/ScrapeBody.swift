@@ -5,18 +5,17 @@ import NIOCore
 /// The main body is rendered and compressed once per poll by the agent and shared by every request
 /// (``ByteBuffer`` is copy-on-write, so serving it copies nothing). ``suffix`` is a small per-request
 /// tail (for example the exporter's own request counters) appended after the main body. When the client
-/// accepts gzip and ``gzip`` is present, the server sends ``gzip`` followed by a second gzip member holding
-/// the suffix (in stored deflate blocks, built per request without zlib). Concatenated gzip members form one
-/// valid gzip stream (RFC 1952 §2.2), which `gzip -d`, Python's `gzip` module and Go's `gzip.Reader`
-/// (multistream by default) decode as the concatenation of both parts.
+/// accepts gzip and ``gzip`` is present, the server sends the precompressed ``GzipPrefix`` and, built per
+/// request without compressing anything, the suffix in stored deflate blocks and the trailer: one gzip member
+/// whose content is the main body followed by the suffix.
 public struct ScrapeBody: Sendable {
     /// The exposition format version 0.0.4 text content type.
     public static let textContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// The uncompressed main body.
     public var identity: ByteBuffer
-    /// The main body compressed as one complete gzip member, or `nil` to always serve ``identity``.
-    public var gzip: ByteBuffer?
+    /// The main body compressed as the start of a gzip member, or `nil` to always serve ``identity``.
+    public var gzip: GzipPrefix?
     /// Uncompressed bytes appended after the main body in both encodings (may be empty; keep it small).
     public var suffix: ByteBuffer
     /// The `Content-Type` of the response.
@@ -26,12 +25,12 @@ public struct ScrapeBody: Sendable {
     ///
     /// - Parameters:
     ///   - identity: the uncompressed main body.
-    ///   - gzip: `identity` compressed as a complete gzip member, if the agent prepared one.
-    ///   - suffix: uncompressed bytes to append (wrapped in a gzip member per request when gzip is chosen).
+    ///   - gzip: `identity` compressed as the start of a gzip member, if the agent prepared one.
+    ///   - suffix: uncompressed bytes to append (stored in the gzip member per request when gzip is chosen).
     ///   - contentType: the response content type; defaults to ``textContentType``.
     public init(
         identity: ByteBuffer,
-        gzip: ByteBuffer? = nil,
+        gzip: GzipPrefix? = nil,
         suffix: ByteBuffer = ByteBuffer(),
         contentType: String = ScrapeBody.textContentType
     ) {
@@ -39,5 +38,14 @@ public struct ScrapeBody: Sendable {
         self.gzip = gzip
         self.suffix = suffix
         self.contentType = contentType
+    }
+
+    /// The parts of the response body: gzip-encoded (`true`) when `acceptsGzip` and a gzip prefix exists,
+    /// else the identity body and the suffix.
+    public func parts(acceptsGzip: Bool) -> (parts: [ByteBuffer], gzip: Bool) {
+        if acceptsGzip, let gzip {
+            return ([gzip.bytes, gzip.completion(suffix: suffix)], true)
+        }
+        return (suffix.readableBytes > 0 ? [identity, suffix] : [identity], false)
     }
 }

@@ -165,7 +165,7 @@ public actor ExporterCore {
         let delay = ExporterCore.eventPublishSpacing - (now - last)
         Task {
             try? await Task.sleep(for: delay)
-            await self.publishIfPending()
+            self.publishIfPending()
         }
     }
 

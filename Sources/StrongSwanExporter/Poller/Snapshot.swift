@@ -1,4 +1,3 @@
-import CompressNIO
 import NIOCore
 
 /// One poll's exposition, rendered once: the identity bytes and their gzip copy, served unchanged to every
@@ -6,8 +5,9 @@ import NIOCore
 public struct Snapshot: Sendable {
     /// The exposition text (Prometheus text format 0.0.4).
     public let identity: ByteBuffer
-    /// The same bytes gzip-compressed, or `nil` if compression failed (scrapes then get identity).
-    public let gzip: ByteBuffer?
+    /// The same bytes deflated as the start of a gzip member (each scrape completes it with its suffix), or
+    /// `nil` if compression failed (scrapes then get identity).
+    public let gzip: GzipPrefix?
     /// Unix time at which it was rendered.
     public let renderedAt: Double
     /// Number of samples in it.
@@ -15,17 +15,10 @@ public struct Snapshot: Sendable {
 
     /// Wraps rendered bytes, compressing them once.
     public init(exposition: [UInt8], renderedAt: Double, sampleCount: Int) {
-        var identity = ByteBuffer(bytes: exposition)
+        let identity = ByteBuffer(bytes: exposition)
         self.identity = identity
-        self.gzip = try? identity.compress(with: .gzip())
+        self.gzip = try? GzipPrefix(compressing: identity)
         self.renderedAt = renderedAt
         self.sampleCount = sampleCount
-    }
-
-    /// gzip-compresses `bytes` as a complete gzip member (for appending a per-scrape suffix to ``gzip``:
-    /// concatenated gzip members form a valid gzip stream).
-    public static func gzipMember(_ bytes: [UInt8]) -> ByteBuffer? {
-        var buffer = ByteBuffer(bytes: bytes)
-        return try? buffer.compress(with: .gzip())
     }
 }

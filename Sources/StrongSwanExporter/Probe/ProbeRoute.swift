@@ -43,14 +43,8 @@ public enum ProbeRoute {
     /// A 200 response carrying `body`, gzip-encoded when the client accepts it and a gzip copy exists.
     static func response(_ body: ScrapeBody, acceptEncoding: [String]) -> HTTPServerResponse {
         var headers = HTTPHeaders([("Content-Type", body.contentType), ("Vary", "Accept-Encoding")])
-        if AcceptEncoding(headerValues: acceptEncoding).allowsGzip, let gzip = body.gzip {
-            var parts = [gzip]
-            if body.suffix.readableBytes > 0 { parts.append(GzipMember.stored(body.suffix)) }
-            headers.add(name: "Content-Encoding", value: "gzip")
-            return HTTPServerResponse(status: .ok, headers: headers, body: parts)
-        }
-        var parts = [body.identity]
-        if body.suffix.readableBytes > 0 { parts.append(body.suffix) }
+        let (parts, gzip) = body.parts(acceptsGzip: AcceptEncoding(headerValues: acceptEncoding).allowsGzip)
+        if gzip { headers.add(name: "Content-Encoding", value: "gzip") }
         return HTTPServerResponse(status: .ok, headers: headers, body: parts)
     }
 

@@ -14,16 +14,15 @@ import Testing
             text += "strongswan_child_sa_bytes_total{ike_sa=\"peer\(index % 97)\",child_sa=\"net\(index)\",direction=\"in\"} \(index * 7919)\n"
             index += 1
         }
-        let gzipped = try await HTTPTestProcess.run(["gzip", "-c"], input: Array(text.utf8))
         let identity = ByteBuffer(string: text)
-        let gzip = ByteBuffer(bytes: gzipped)
+        let gzip = try GzipPrefix(compressing: identity)
         let suffix = ByteBuffer(string: "strongswan_exporter_scrapes_total 1\n")
         let server = try await HTTPTestServer.start(
             limits: HTTPServerLimits(maxConnections: 64),
             responder: ClosureMetricsResponder { _ in ScrapeBody(identity: identity, gzip: gzip, suffix: suffix) }
         )
         let url = "http://127.0.0.1:\(server.port)/metrics"
-        print("body: identity \(identity.readableBytes) bytes, gzip \(gzip.readableBytes) bytes")
+        print("body: identity \(identity.readableBytes) bytes, gzip \(gzip.bytes.readableBytes) bytes")
         let runs: [[String]] = [
             ["-t2", "-c16", "-d5s"], ["-t2", "-c16", "-d5s", "-H", "Accept-Encoding: gzip"],
             ["-t1", "-c1", "-d3s", "--latency", "-H", "Accept-Encoding: gzip"],

@@ -42,8 +42,8 @@ struct HTTPTestServer {
     /// The suffix the fixed responder appends.
     static let suffix = "strongswan_exporter_http_requests_total 7\n"
 
-    /// A responder with a fixed body and suffix, and an optional pre-gzipped body.
-    static func fixedResponder(gzip: ByteBuffer? = nil, suffix: String = HTTPTestServer.suffix) -> any MetricsResponder {
+    /// A responder with a fixed body and suffix, and an optional precompressed body.
+    static func fixedResponder(gzip: GzipPrefix? = nil, suffix: String = HTTPTestServer.suffix) -> any MetricsResponder {
         let identity = ByteBuffer(string: identityBody)
         let suffixBuffer = ByteBuffer(string: suffix)
         return ClosureMetricsResponder { _ in

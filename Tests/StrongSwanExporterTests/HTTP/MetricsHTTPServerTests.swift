@@ -44,9 +44,10 @@ import Testing
     }
 
     @Test func gzipBodyWithSuffixDecompressesToIdentityPlusSuffix() async throws {
-        let gzipped = try await HTTPTestProcess.run(["gzip", "-c"], input: Array(HTTPTestServer.identityBody.utf8))
+        let prefix = try GzipPrefix(compressing: ByteBuffer(string: HTTPTestServer.identityBody))
+        let gzipped = Array(prefix.bytes.readableBytesView)
         let server = try await HTTPTestServer.start(
-            responder: HTTPTestServer.fixedResponder(gzip: ByteBuffer(bytes: gzipped))
+            responder: HTTPTestServer.fixedResponder(gzip: prefix)
         )
         let response = try #require(
             try await withHTTPTestConnection(port: server.port) { connection in
@@ -54,10 +55,14 @@ import Testing
                 return try await connection.readResponse()
             }
         )
+        // One member: curl (libcurl's decoder stops after the first member of a multi-member stream).
+        let viaCurl = try await HTTPTestProcess.run(
+            ["curl", "-sS", "--fail", "--compressed", "http://127.0.0.1:\(server.port)/metrics"], input: [])
+        #expect(String(decoding: viaCurl, as: UTF8.self) == Self.fullBody)
         try await server.stop()
         #expect(response.header("Content-Encoding") == "gzip")
         #expect(response.header("Vary") == "Accept-Encoding")
-        #expect(response.body.count > gzipped.count)  // main member plus a suffix member
+        #expect(response.body.count > gzipped.count)  // the precompressed prefix, then the suffix and trailer
         #expect(Array(response.body.prefix(gzipped.count)) == gzipped)
         let viaGzip = try await HTTPTestProcess.run(["gzip", "-dc"], input: response.body)
         #expect(String(decoding: viaGzip, as: UTF8.self) == Self.fullBody)
@@ -74,7 +79,7 @@ import Testing
     ] as [(String?, Bool)])
     func gzipIsChosenOnlyWhenAccepted(acceptEncoding: String?, expectGzip: Bool) async throws {
         let server = try await HTTPTestServer.start(
-            responder: HTTPTestServer.fixedResponder(gzip: ByteBuffer(bytes: [0x1f, 0x8b]))
+            responder: HTTPTestServer.fixedResponder(gzip: try GzipPrefix(compressing: ByteBuffer(string: "x\n")))
         )
         let response = try await withHTTPTestConnection(port: server.port) { connection in
             try await connection.request("GET", "/metrics", headers: acceptEncoding.map { ["Accept-Encoding: \($0)"] } ?? [])
@@ -85,9 +90,9 @@ import Testing
     }
 
     @Test func headOfGzipScrapeReportsTheGzipLength() async throws {
-        let gzipped = try await HTTPTestProcess.run(["gzip", "-c"], input: Array(HTTPTestServer.identityBody.utf8))
         let server = try await HTTPTestServer.start(
-            responder: HTTPTestServer.fixedResponder(gzip: ByteBuffer(bytes: gzipped))
+            responder: HTTPTestServer.fixedResponder(
+                gzip: try GzipPrefix(compressing: ByteBuffer(string: HTTPTestServer.identityBody)))
         )
         try await withHTTPTestConnection(port: server.port) { connection in
             try await connection.request("GET", "/metrics", headers: ["Accept-Encoding: gzip"])

@@ -27,7 +27,7 @@ extension HostileSuite {
             let charon = try await HostileCharon()
             let port = Int.random(in: 20_000...60_000)
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-exporter-\(port).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let logHandle = try FileHandle(forWritingTo: log)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)

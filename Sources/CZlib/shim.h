@@ -1,0 +1,4 @@
+#ifndef STRONGSWAN_EXPORTER_CZLIB_SHIM_H
+#define STRONGSWAN_EXPORTER_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

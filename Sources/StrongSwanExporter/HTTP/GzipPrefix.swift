@@ -1,0 +1,79 @@
+import CZlib
+import CompressNIO
+import NIOCore
+
+/// The start of one gzip member (RFC 1952), compressed once per poll: the header and the main body's deflate
+/// data, ending at a byte-aligned block boundary without a final block (zlib's sync flush). Each response
+/// completes it with ``completion(suffix:)``: the per-request suffix in stored deflate blocks (RFC 1951
+/// §3.2.4), the last one final, then the trailer whose CRC-32 and length cover body and suffix.
+///
+/// The result is a single gzip member. Two concatenated members would also be valid gzip, but curl
+/// (`--compressed`, libcurl 7.88) and some browsers stop after the first member and report an error.
+public struct GzipPrefix: Sendable {
+    /// The gzip header and the deflate data of the main body (no final block, no trailer).
+    public let bytes: ByteBuffer
+    /// The CRC-32 of the uncompressed main body.
+    public let crc: UInt32
+    /// The length of the uncompressed main body.
+    public let length: Int
+
+    /// The largest payload of one stored block.
+    private static let maxStoredBlock = 65_535
+    /// Header: magic, deflate, no flags, no mtime, no extra flags, OS unknown.
+    private static let header: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF]
+
+    /// Compresses the readable bytes of `body` (zlib level 6).
+    public init(compressing body: ByteBuffer) throws {
+        var input = body
+        let compressor = CompressionAlgorithm.deflate().compressor
+        try compressor.startStream()
+        defer { try? compressor.finishStream() }
+        var output = ByteBuffer()
+        output.reserveCapacity(Self.header.count + compressor.maxSize(from: input))
+        output.writeBytes(Self.header)
+        try compressor.streamDeflate(from: &input, to: &output, flush: .sync)
+        bytes = output
+        crc = Self.crc32(body)
+        length = body.readableBytes
+    }
+
+    /// The rest of the member for a response whose uncompressed body is the main body followed by `suffix`:
+    /// stored blocks holding `suffix` (one empty final block if it is empty) and the trailer.
+    public func completion(suffix: ByteBuffer) -> ByteBuffer {
+        let count = suffix.readableBytes
+        let blocks = max(1, (count + Self.maxStoredBlock - 1) / Self.maxStoredBlock)
+        var output = ByteBuffer()
+        output.reserveCapacity(count + 5 * blocks + 8)
+        var remaining = suffix
+        repeat {
+            let blockLength = min(remaining.readableBytes, Self.maxStoredBlock)
+            let isFinal = remaining.readableBytes <= Self.maxStoredBlock
+            output.writeInteger(UInt8(isFinal ? 1 : 0))
+            let length16 = UInt16(truncatingIfNeeded: blockLength)
+            output.writeInteger(length16, endianness: .little)
+            output.writeInteger(~length16, endianness: .little)
+            if var slice = remaining.readSlice(length: blockLength) {
+                output.writeBuffer(&slice)
+            }
+        } while remaining.readableBytes > 0
+        let combined = crc32_combine(UInt(crc), UInt(Self.crc32(suffix)), Int(count))
+        output.writeInteger(UInt32(truncatingIfNeeded: combined), endianness: .little)
+        output.writeInteger(UInt32(truncatingIfNeeded: length &+ count), endianness: .little)
+        return output
+    }
+
+    /// The CRC-32 (ISO-HDLC, as gzip uses) of the readable bytes of `data` (zlib's implementation).
+    static func crc32(_ data: ByteBuffer) -> UInt32 {
+        data.withUnsafeReadableBytes { raw -> UInt32 in
+            var crc = CZlib.crc32(0, nil, 0)
+            var offset = 0
+            while offset < raw.count {
+                let chunk = min(raw.count - offset, Int(UInt32.max))
+                crc = CZlib.crc32(crc, raw.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset },
+                                  UInt32(truncatingIfNeeded: chunk))
+                offset += chunk
+            }
+            return UInt32(truncatingIfNeeded: crc)
+        }
+    }
+}
