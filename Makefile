@@ -5,6 +5,7 @@
 #   make demo     installs what is needed, starts the lab with a few tunnels, runs the exporter against it
 #                 and shows a scrape
 #   make install  installs the release binary, systemd units, defaults file, dashboards and alert rules
+#   make bench    the scale benchmark (BENCHMARKS.md); make bench-micro the release-mode micro-benchmarks
 
 SHELL := /bin/bash
 PREFIX ?= /usr/local
@@ -16,7 +17,7 @@ LAB_RW ?= 10
 DEMO_PORT ?= 9814
 FUZZ_SECONDS ?= 30
 
-.PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz
+.PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz bench bench-micro
 
 all: build
 
@@ -89,6 +90,14 @@ install: release
 	@if [ -d dashboards ]; then \
 	  for f in dashboards/*.json dashboards/*.yml; do [ -f "$$f" ] && install -D -m 0644 "$$f" "$(DESTDIR)$(PREFIX)/share/strongswan_exporter/$$(basename $$f)"; done; \
 	fi; true
+
+# Benchmarks (release build; not tests): the scale run against the real lab and the synthetic charon, and the
+# micro-benchmarks. Results and how to read them: BENCHMARKS.md.
+bench: deps
+	scripts/bench.sh
+
+bench-micro:
+	scripts/bench-micro.sh
 
 # The long soak (60 s of wrk at concurrency 64 during churn and charon restarts, on a lab of its own).
 soak: deps

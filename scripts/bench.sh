@@ -49,12 +49,15 @@ cpu_seconds() { # utime + stime of a pid, in seconds
     awk -v t="$TICKS" '{ print ($14 + $15) / t }' "/proc/$1/stat"
 }
 rss_mib() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+anon_mib() { awk '/^RssAnon/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; } # heap and stacks, no code
+hwm_mib() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; } # peak resident
 scrape() { curl -fsS --compressed "http://127.0.0.1:$PORT/metrics"; }
 metric() { # first value of a series whose line starts with $1
     scrape | awk -v m="$1" 'index($0, m) == 1 && !found { print $NF; found = 1 }'
 }
-polls() { scrape | awk '/^strongswan_exporter_polls_total/ { s += $NF } END { print s + 0 }'; }
+polls() { scrape | awk '/^strongswan_exporter_polls_total\{result="success"\}/ { s += $NF } END { print s + 0 }'; }
 calc() { python3 -c "print($1)"; }
+median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.1f}")' "$@"; }
 ms_stats() { # min/median of a list of seconds, printed in ms
     python3 -c 'import statistics,sys; v=[float(x)*1000 for x in sys.argv[1:]]; print(f"{min(v):.1f}/{statistics.median(v):.1f}")' "$@"
 }
@@ -89,7 +92,7 @@ list_sas_round_trip() { # socket charon-pid: prints "min/median ms, charon CPU m
 
 results_header() {
     cat <<EOF
-| size | IKE_SAs (stats / series) | poll min/median | exporter CPU per poll | RSS after 10 polls | RSS after scrapes | exposition raw / gzip | scrape min/median/p99 identity | scrape min/median/p99 gzip | wrk c16 req/s identity / gzip | exporter CPU per scrape | charon CPU/s idle / under wrk | list-sas served / polls | swanctl --list-sas round trip |
+| size | IKE_SAs (stats / series) | poll min/median | exporter CPU per poll | RSS (anon) after 10 polls | RSS after scrapes / peak | exposition raw / gzip | scrape min/median/p99 identity | scrape min/median/p99 gzip | wrk c16 req/s identity / gzip | exporter CPU per scrape | charon CPU/s idle / under wrk | list-sas served / polls (whole run) | swanctl --list-sas round trip |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 EOF
 }
@@ -107,11 +110,12 @@ bench_one() {
         ;;
     fake)
         socket=$OUT_DIR/fake-charon.vici
+        rm -f "$socket"
         "$BIN/fake-charon" --socket "$socket" --sas "$size" --root "$ROOT" --status-file "$OUT_DIR/fake.status" \
             2>"$OUT_DIR/fake.log" &
         fake_pid=$!
         charon_pid=$fake_pid
-        for _ in $(seq 1 300); do [[ -S $socket ]] && break; sleep 0.1; done
+        for _ in $(seq 1 300); do grep -q "on $socket" "$OUT_DIR/fake.log" 2>/dev/null && break; sleep 0.1; done
         ;;
     *) echo "unknown size $spec" >&2; return 1 ;;
     esac
@@ -119,7 +123,9 @@ bench_one() {
     start_exporter "$socket" "$interval" "${flags[@]}"
 
     # 10 polls, nothing else scraping (one small scrape per second to count them)
-    local p0 p c0 durations=() last=""
+    # RSS is sampled every 0.5 s and the median reported: a single reading lands inside a rendering now and
+    # then (the metric set and both snapshots alive at once), which the peak column shows instead.
+    local p0 p c0 durations=() last="" rss_samples=() anon_samples=()
     p0=$(polls)
     c0=$(cpu_seconds "$exporter_pid")
     while p=$(polls); ((p < p0 + 10)); do
@@ -127,11 +133,13 @@ bench_one() {
             durations+=("$(metric 'strongswan_exporter_poll_duration_seconds ')")
             last=$p
         fi
+        rss_samples+=("$(rss_mib "$exporter_pid")")
+        anon_samples+=("$(anon_mib "$exporter_pid")")
         sleep 0.5
     done
     local c1 rss10 cpu_poll
     c1=$(cpu_seconds "$exporter_pid")
-    rss10=$(rss_mib "$exporter_pid")
+    rss10="$(median "${rss_samples[@]}") ($(median "${anon_samples[@]}") anon)"
     cpu_poll=$(calc "($c1 - $c0) / ($p - $p0)")
 
     # completeness and sizes
@@ -153,10 +161,9 @@ bench_one() {
     lat_gz=$(python3 scripts/scrape_latency.py "http://127.0.0.1:$PORT/metrics" "$SCRAPES" --gzip)
 
     # charon idle CPU over the wrk duration, then wrk with the exporter's and charon's CPU
-    local ch0 ch1 ch2 ch3 e0 e1 q0 q1 ls0 ls1 wrk_id wrk_gz req_id req_gz
+    local ch0 ch1 ch2 e0 e1 q0 q1 wrk_id wrk_gz req_id req_gz
     ch0=$(cpu_seconds "$charon_pid")
     q0=$(polls)
-    [[ $kind == fake ]] && ls0=$(awk '$1 == "list-sas" { print $2 }' "$OUT_DIR/fake.status")
     sleep "$WRK_SECONDS"
     ch1=$(cpu_seconds "$charon_pid")
     e0=$(cpu_seconds "$exporter_pid")
@@ -166,7 +173,6 @@ bench_one() {
     e1=$(cpu_seconds "$exporter_pid")
     ch2=$(cpu_seconds "$charon_pid")
     q1=$(polls)
-    [[ $kind == fake ]] && ls1=$(awk '$1 == "list-sas" { print $2 }' "$OUT_DIR/fake.status")
     req_id=$(awk '/requests in/ { print $1 }' "$OUT_DIR/wrk-identity.txt")
     req_gz=$(awk '/requests in/ { print $1 }' "$OUT_DIR/wrk-gzip.txt")
     wrk_id=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$OUT_DIR/wrk-identity.txt")
@@ -175,21 +181,30 @@ bench_one() {
         grep -q 'Non-2xx' "$OUT_DIR/$f.txt" && echo "WARNING: $f had non-2xx responses" >&2
         cp "$OUT_DIR/$f.txt" "$OUT_DIR/$f-${spec//:/-}.txt"
     done
-    local scrape_cpu charon_idle charon_wrk rss_end served
+    local scrape_cpu charon_idle charon_wrk rss_end hwm served polls_end
     scrape_cpu=$(calc "round((($e1 - $e0) - ($q1 - $q0) * $cpu_poll) * 1000 / ($req_id + $req_gz), 3)")
     charon_idle=$(calc "round(($ch1 - $ch0) / $WRK_SECONDS, 3)")
     charon_wrk=$(calc "round(($ch2 - $ch1) / (2 * $WRK_SECONDS), 3)")
-    rss_end=$(rss_mib "$exporter_pid")
-    if [[ $kind == fake ]]; then served="$((ls1 - ls0)) / $((q1 - q0))"; else served="n/a (real charon)"; fi
+    local end_samples=()
+    for _ in 1 2 3 4 5 6; do end_samples+=("$(rss_mib "$exporter_pid")"); sleep 0.5; done
+    rss_end=$(median "${end_samples[@]}")
+    hwm=$(hwm_mib "$exporter_pid")
 
+    # Every list-sas charon served, against every poll the exporter made (over the whole run, scrapes
+    # included); a poll in flight when the counts are read shows as one more list-sas.
+    polls_end=$(polls)
+    if [[ $kind == fake ]]; then
+        served="$(awk '$1 == "list-sas" { print $2 }' "$OUT_DIR/fake.status") / $polls_end"
+    else
+        served="n/a (real charon)"
+    fi
     local floor
     floor=$(list_sas_round_trip "$socket" "$charon_pid")
-
     kill "$exporter_pid"; wait "$exporter_pid" 2>/dev/null || true; exporter_pid=""
     if [[ $kind == fake ]]; then kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true; fake_pid=""; fi
 
     pretty() { sed -E 's/ ms bytes=.*//; s/min=//; s/ median=/\//; s/ p99=/\//; s/ max=.*//' <<<"$1"; }
-    echo "| $spec | $stats_count / $series | $(ms_stats "${durations[@]}") ms | $(calc "round($cpu_poll * 1000, 1)") ms | $rss10 MiB | $rss_end MiB | $(calc "round($raw / 1024, 1)") / $(calc "round($gz / 1024, 1)") KiB$promtool_note | $(pretty "$lat_id") ms | $(pretty "$lat_gz") ms | $wrk_id / $wrk_gz | $scrape_cpu ms | $charon_idle / $charon_wrk s | $served | $floor |" | tee -a "$OUT"
+    echo "| $spec | $stats_count / $series | $(ms_stats "${durations[@]}") ms | $(calc "round($cpu_poll * 1000, 1)") ms | $rss10 MiB | $rss_end / $hwm MiB | $(calc "round($raw / 1024, 1)") / $(calc "round($gz / 1024, 1)") KiB$promtool_note | $(pretty "$lat_id") ms | $(pretty "$lat_gz") ms | $wrk_id / $wrk_gz | $scrape_cpu ms | $charon_idle / $charon_wrk s | $served | $floor |" | tee -a "$OUT"
     echo "   latency identity: $lat_id" >&2
     echo "   latency gzip:     $lat_gz" >&2
 }

@@ -43,6 +43,25 @@ public enum ExpositionEncoder {
         }
     }
 
+    /// An upper bound of the length of the encoding of `families` (exact but for sample values, counted at
+    /// their longest).
+    public static func maximumEncodedByteCount(_ families: [MetricFamily]) -> Int {
+        families.reduce(0) { $0 + $1.maximumEncodedByteCount }
+    }
+
+    /// Writes the encoding of `families`, in order, to the start of `output`, which must hold at least
+    /// ``maximumEncodedByteCount(_:)`` bytes, and returns the number of bytes written. For callers that own
+    /// their buffer (a network buffer, say), so the text is written once and never copied.
+    public static func encode(_ families: [MetricFamily], into output: UnsafeMutableRawBufferPointer) -> Int {
+        let capacity = maximumEncodedByteCount(families)
+        guard capacity > 0, let base = output.baseAddress else { return 0 }
+        precondition(output.count >= capacity, "output smaller than maximumEncodedByteCount")
+        let start = base.bindMemory(to: UInt8.self, capacity: output.count)
+        var writer = ByteWriter(start)
+        for family in families { write(family, to: &writer) }
+        return writer.position - start
+    }
+
     /// The encoding of `families`, in order, as a new byte array.
     public static func encoded(_ families: [MetricFamily]) -> [UInt8] {
         var buffer: [UInt8] = []

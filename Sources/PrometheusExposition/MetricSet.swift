@@ -55,6 +55,17 @@ public struct MetricSet: Sendable {
         ExpositionEncoder.encode(families, into: &buffer)
     }
 
+    /// An upper bound of the length of ``encode(into:)-(UnsafeMutableRawBufferPointer)``'s output.
+    public var maximumEncodedByteCount: Int {
+        ExpositionEncoder.maximumEncodedByteCount(families)
+    }
+
+    /// Writes the text-format encoding of all accepted families to the start of `output` (at least
+    /// ``maximumEncodedByteCount`` bytes) and returns the number of bytes written.
+    public func encode(into output: UnsafeMutableRawBufferPointer) -> Int {
+        ExpositionEncoder.encode(families, into: output)
+    }
+
     /// The text-format encoding of all accepted families.
     public func encoded() -> [UInt8] {
         ExpositionEncoder.encoded(families)

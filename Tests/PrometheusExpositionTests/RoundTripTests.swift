@@ -127,6 +127,20 @@ import Testing
         }
     }
 
+    /// Writing into a caller's buffer of ``MetricSet/maximumEncodedByteCount`` bytes gives the same bytes as the
+    /// array encoder, and never more than the bound.
+    @Test(arguments: 0..<200 as Range<UInt64>)
+    func encodingIntoARawBufferMatches(seed: UInt64) {
+        let (set, _) = Self.randomSet(seed: seed)
+        let expected = set.encoded()
+        let bound = set.maximumEncodedByteCount
+        #expect(expected.count <= bound)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bound, 1), alignment: 1)
+        defer { buffer.deallocate() }
+        let written = set.encode(into: buffer)
+        #expect(Array(UnsafeRawBufferPointer(rebasing: buffer[0..<written])) == expected)
+    }
+
     @Test func theGeneratorCoversTheInterestingCases() {
         var families = 0, samples = 0, escapes = 0, nonASCII = 0, nan = 0, infinite = 0, fractional = 0, dropped = 0
         for seed in 0..<200 as Range<UInt64> {

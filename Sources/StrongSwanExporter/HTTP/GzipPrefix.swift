@@ -22,10 +22,15 @@ public struct GzipPrefix: Sendable {
     /// Header: magic, deflate, no flags, no mtime, no extra flags, OS unknown.
     private static let header: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF]
 
-    /// Compresses the readable bytes of `body` (zlib level 6).
+    /// The zlib level: 1, the fastest. On a scrape of 50,000 SAs' connection families (3 MB) level 1 ran at
+    /// 458 MB/s against 131 MB/s for zlib's default 6, for output 14 % larger (150.8 KB against 132.0 KB);
+    /// the text format is so repetitive that the fastest level already shrinks it 20-fold.
+    public static let level: Int32 = 1
+
+    /// Compresses the readable bytes of `body` (zlib level ``level``).
     public init(compressing body: ByteBuffer) throws {
         var input = body
-        let compressor = CompressionAlgorithm.deflate().compressor
+        let compressor = CompressionAlgorithm.deflate(configuration: ZlibConfiguration(compressionLevel: Self.level)).compressor
         try compressor.startStream()
         defer { try? compressor.finishStream() }
         var output = ByteBuffer()

@@ -91,7 +91,7 @@ public actor ExporterCore {
         pollsSucceeded &+= 1
         lastPollTimestamp = now
         lastPollDuration = duration
-        publish()
+        publish(afterPoll: true)
     }
 
     /// Records a poll that could not reach charon (or lost it mid-poll): `strongswan_up` turns 0 and charon's
@@ -115,7 +115,7 @@ public actor ExporterCore {
         pollsFailed &+= 1
         lastPollTimestamp = wallClock()
         lastPollDuration = duration
-        publish()
+        publish(afterPoll: true)
     }
 
     /// Counts a (re)connection to charon after the first.
@@ -183,10 +183,19 @@ public actor ExporterCore {
         return "charon \(state.version?.version ?? "?") up, \(ikeSAs) IKE_SAs, \(tunnels.up)/\(tunnels.configured) tunnels up, poll \(rounded) ms"
     }
 
-    /// Renders everything into a new snapshot and publishes it.
-    func publish() {
+    /// Renders everything into a new snapshot and publishes it. After a poll (whose decoded messages and
+    /// replaced models are released by now) the heap is trimmed; after an event, only if the rendering was
+    /// large.
+    func publish(afterPoll: Bool = false) {
         lastPublish = ContinuousClock.now
         publishPending = false
+        let size = renderAndPublish()
+        // The metric set and the previous snapshot are released by now.
+        if afterPoll { HeapTrimmer.trim() } else { HeapTrimmer.trim(afterRendering: size) }
+    }
+
+    /// Renders and publishes a snapshot; returns its size in bytes.
+    private func renderAndPublish() -> Int {
         let now = wallClock()
         var metrics = MetricSet()
         var upFamily = try? MetricFamily(
@@ -200,9 +209,9 @@ public actor ExporterCore {
         ledger.render(into: &metrics)
         renderSelfMetrics(into: &metrics)
         droppedDuplicates = metrics.droppedSampleCount
-        var bytes: [UInt8] = []
-        metrics.encode(into: &bytes)
-        store.publish(Snapshot(exposition: bytes, renderedAt: now, sampleCount: metrics.sampleCount))
+        let snapshot = Snapshot(rendering: metrics, renderedAt: now)
+        store.publish(snapshot)
+        return snapshot.identity.readableBytes
     }
 
     private func renderSelfMetrics(into metrics: inout MetricSet) {

@@ -1,4 +1,5 @@
 import NIOCore
+import PrometheusExposition
 
 /// One poll's exposition, rendered once: the identity bytes and their gzip copy, served unchanged to every
 /// scrape until the next poll (or event) replaces it.
@@ -13,12 +14,25 @@ public struct Snapshot: Sendable {
     /// Number of samples in it.
     public let sampleCount: Int
 
-    /// Wraps rendered bytes, compressing them once.
-    public init(exposition: [UInt8], renderedAt: Double, sampleCount: Int) {
-        let identity = ByteBuffer(bytes: exposition)
+    /// Wraps a rendered exposition, compressing it once.
+    public init(identity: ByteBuffer, renderedAt: Double, sampleCount: Int) {
         self.identity = identity
         self.gzip = try? GzipPrefix(compressing: identity)
         self.renderedAt = renderedAt
         self.sampleCount = sampleCount
+    }
+
+    /// Renders `metrics` straight into a network buffer (the text is written once, never copied) and
+    /// compresses it once.
+    public init(rendering metrics: MetricSet, renderedAt: Double) {
+        let bound = metrics.maximumEncodedByteCount
+        var identity = ByteBufferAllocator().buffer(capacity: bound)
+        identity.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { metrics.encode(into: $0) }
+        self.init(identity: identity, renderedAt: renderedAt, sampleCount: metrics.sampleCount)
+    }
+
+    /// Wraps rendered bytes, compressing them once.
+    public init(exposition: [UInt8], renderedAt: Double, sampleCount: Int) {
+        self.init(identity: ByteBuffer(bytes: exposition), renderedAt: renderedAt, sampleCount: sampleCount)
     }
 }

@@ -1,0 +1,4 @@
+#ifndef STRONGSWAN_EXPORTER_CMALLOC_SHIM_H
+#define STRONGSWAN_EXPORTER_CMALLOC_SHIM_H
+#include <malloc.h>
+#endif
