@@ -69,7 +69,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        MallocTuning.useOneArena()
         common.bootstrapLogging()
         var configuration = ExporterConfiguration()
         common.apply(to: &configuration)

@@ -191,7 +191,7 @@ public actor ExporterCore {
         publishPending = false
         let size = renderAndPublish()
         // The metric set and the previous snapshot are released by now.
-        if afterPoll { MallocTuning.trim() } else { MallocTuning.trim(afterRendering: size) }
+        if afterPoll { HeapTrimmer.trim() } else { HeapTrimmer.trim(afterRendering: size) }
     }
 
     /// Renders and publishes a snapshot; returns its size in bytes.
