@@ -47,6 +47,8 @@ let package = Package(
         .systemLibrary(name: "CCrypt"),
         // Layer 1: zlib (CRC-32 and its combination, for completing gzip members per request).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Layer 1: glibc's <malloc.h> (malloc_trim after polls and large renderings).
+        .systemLibrary(name: "CMalloc"),
         // Layer 2: pure mappings from VICI messages to metric families.
         .target(
             name: "StrongSwanCollectors",
@@ -66,6 +68,7 @@ let package = Package(
                 "CSystemd",
                 "CCrypt",
                 "CZlib",
+                "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -39,8 +39,16 @@ enum AllocationCounter {
     /// Whether allocations are being counted in this process.
     static var isActive: Bool { interposer != nil }
 
-    /// The number of `malloc`-family calls `body` made, or `nil` when the interposer is not preloaded.
-    static func count(_ body: () async throws -> Void) async rethrows -> Int? {
+    /// What `body` allocated.
+    struct Counts {
+        /// `malloc`-family calls.
+        var allocations: Int
+        /// Bytes allocated minus bytes freed: what `body` left allocated (e.g. the models it kept).
+        var retainedBytes: Int
+    }
+
+    /// What `body` allocated, or `nil` when the interposer is not preloaded.
+    static func count(_ body: () async throws -> Void) async rethrows -> Counts? {
         guard let interposer else {
             try await body()
             return nil
@@ -51,6 +59,6 @@ enum AllocationCounter {
         interposer.disable()
         var count: Int64 = 0, bytes: Int64 = 0, small: Int64 = 0, large: Int64 = 0, frees: Int64 = 0, freed: Int64 = 0
         interposer.stats(&count, &bytes, &small, &large, &frees, &freed)
-        return Int(count)
+        return Counts(allocations: Int(count), retainedBytes: Int(bytes - freed))
     }
 }

@@ -112,7 +112,7 @@ struct PhaseSuite {
                 compressed = gzip.bytes.readableBytes + gzip.completion(suffix: ByteBuffer()).readableBytes
             }
             if !exposition.isEmpty { print("| exposition per-SA \(perSA ? "on" : "off") | \(n) | \(metrics.sampleCount) samples | "
-                  + "\(Self.kib(exposition.count)) raw | \(Self.kib(compressed)) gzip | | |") }
+                  + "\(Self.kib(exposition.count)) raw | \(Self.kib(compressed)) gzip | | | |") }
         }
 
         for perSA in [true, false] {
@@ -153,9 +153,10 @@ struct PhaseSuite {
         case .megabytesPerSecond(let megabytes): throughput = String(format: "%.0f MB/s", megabytes / stopwatch.median)
         case .sasPerSecond: throughput = String(format: "%.0f SAs/s", Double(n) / stopwatch.median)
         }
-        let perRun = allocations.map { String($0) } ?? "n/a"
-        let perSA = allocations.map { String(format: "%.1f", Double($0) / Double(n)) } ?? "n/a"
-        print("| \(name) | \(n) | \(Self.ms(stopwatch.min)) | \(Self.ms(stopwatch.median)) | \(throughput) | \(perRun) | \(perSA) |")
+        let perRun = allocations.map { String($0.allocations) } ?? "n/a"
+        let perSA = allocations.map { String(format: "%.1f", Double($0.allocations) / Double(n)) } ?? "n/a"
+        let retained = allocations.map { String(format: "%.0f", Double($0.retainedBytes) / Double(n)) } ?? "n/a"
+        print("| \(name) | \(n) | \(Self.ms(stopwatch.min)) | \(Self.ms(stopwatch.median)) | \(throughput) | \(perRun) | \(perSA) | \(retained) |")
     }
 
     static func ms(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }

@@ -48,8 +48,8 @@ struct StrongSwanBench: AsyncParsableCommand {
         let paths = FixturePaths(root: root)
         print("allocation counting: \(AllocationCounter.isActive ? "on (malloc interposer preloaded: times include its bookkeeping)" : "off (allocations: run with LD_PRELOAD=.../libMallocInterposerSwift.so)")")
         print("")
-        print("| phase | SAs | min | median | throughput | allocations/run | allocations/SA |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| phase | SAs | min | median | throughput | allocations/run | allocations/SA | bytes kept/SA |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for size in parsedSizes {
             let charon = try SyntheticCharon(saCount: size, sites: sites, paths: paths)
             let suite = PhaseSuite(charon: charon, repetitions: repetitions, only: only)
