@@ -5,6 +5,7 @@
 #   make demo     installs what is needed, starts the lab with a few tunnels, runs the exporter against it
 #                 and shows a scrape
 #   make install  installs the release binary, systemd units, defaults file, dashboards and alert rules
+#   make long-tests  the long soak and fuzzing runs (make soak, make fuzz are the parts)
 #   make bench    the scale benchmark (BENCHMARKS.md); make bench-micro the release-mode micro-benchmarks
 
 SHELL := /bin/bash
@@ -17,7 +18,7 @@ LAB_RW ?= 10
 DEMO_PORT ?= 9814
 FUZZ_SECONDS ?= 30
 
-.PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz bench bench-micro
+.PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz long-tests bench bench-micro
 
 all: build
 
@@ -107,6 +108,12 @@ soak: deps
 # Fuzz each libFuzzer target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=3600 for a long run).
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The long versions of the reliability checks, in one command: the 60 s soak (wrk c64, churn, two charon
+# restarts) and LONG_FUZZ_SECONDS of fuzzing per libFuzzer target (default 600).
+LONG_FUZZ_SECONDS ?= 600
+long-tests: soak
+	scripts/fuzz.sh $(LONG_FUZZ_SECONDS)
 
 # Dashboards and rules without a lab: JSON lint, generator in sync, promtool check/test rules.
 dashboards-test:
