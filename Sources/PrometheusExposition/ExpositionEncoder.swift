@@ -27,13 +27,10 @@ public enum ExpositionEncoder {
     /// Families are written as given: uniqueness of family names is the caller's responsibility here;
     /// use ``MetricSet`` to have it enforced.
     public static func encode(_ families: [MetricFamily], into buffer: inout [UInt8]) {
-        var capacity = 0
-        for family in families { capacity += family.maximumEncodedByteCount }
+        let capacity = maximumEncodedByteCount(families)
         guard capacity > 0 else { return }
         let encoded = [UInt8](unsafeUninitializedCapacity: capacity) { output, initializedCount in
-            var writer = ByteWriter(output.baseAddress!)
-            for family in families { write(family, to: &writer) }
-            initializedCount = writer.position - output.baseAddress!
+            initializedCount = encode(families, into: UnsafeMutableRawBufferPointer(output))
             precondition(initializedCount <= capacity, "encoder size bound violated")
         }
         if buffer.isEmpty {
