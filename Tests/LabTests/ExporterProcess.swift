@@ -13,7 +13,9 @@ final class ExporterProcess {
     private var exitStatus: Int32?
 
     init(lab: LabEnvironment, arguments: [String]) throws {
-        port = Int.random(in: 30_000...60_000)
+        // The kernel's pick of a free port: a random one in the ephemeral range can collide with the local port
+        // of a connection (seen once under CI: "Address already in use").
+        port = try SystemdChild.freePort()
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("exporter-\(port).log").path
         pid = try Subprocess.start(
             lab.exporter,
