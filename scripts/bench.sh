@@ -122,7 +122,8 @@ bench_one() {
     if ((size <= 1000)); then interval=2s; elif ((size <= 10000)); then interval=4s; else interval=10s; fi
     start_exporter "$socket" "$interval" "${flags[@]}"
 
-    # 10 polls, nothing else scraping (one small scrape per second to count them)
+    # 10 polls, nothing else scraping but the script itself: two to four gzip scrapes a second to count the
+    # polls and read their durations (their CPU is in "exporter CPU per poll")
     # RSS is sampled every 0.5 s and the median reported: a single reading lands inside a rendering now and
     # then (the metric set and both snapshots alive at once), which the peak column shows instead.
     local p0 p c0 durations=() last="" rss_samples=() anon_samples=()

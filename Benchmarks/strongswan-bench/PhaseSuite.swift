@@ -105,10 +105,10 @@ struct PhaseSuite {
                 exposition = bytes
             }
             var compressed = 0
+            let identity = ByteBuffer(bytes: exposition)
             try await phase("gzip the exposition (per-SA \(perSA ? "on" : "off"))",
                             unit: .megabytesPerSecond(Double(exposition.count) / 1_000_000)) {
-                let snapshot = Snapshot(exposition: exposition, renderedAt: now, sampleCount: metrics.sampleCount)
-                guard let gzip = snapshot.gzip else { throw BenchError("gzip failed") }
+                let gzip = try GzipPrefix(compressing: identity)
                 compressed = gzip.bytes.readableBytes + gzip.completion(suffix: ByteBuffer()).readableBytes
             }
             if !exposition.isEmpty { print("| exposition per-SA \(perSA ? "on" : "off") | \(n) | \(metrics.sampleCount) samples | "

@@ -30,9 +30,4 @@ public struct Snapshot: Sendable {
         identity.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { metrics.encode(into: $0) }
         self.init(identity: identity, renderedAt: renderedAt, sampleCount: metrics.sampleCount)
     }
-
-    /// Wraps rendered bytes, compressing them once.
-    public init(exposition: [UInt8], renderedAt: Double, sampleCount: Int) {
-        self.init(identity: ByteBuffer(bytes: exposition), renderedAt: renderedAt, sampleCount: sampleCount)
-    }
 }
