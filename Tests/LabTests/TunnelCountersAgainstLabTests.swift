@@ -37,6 +37,19 @@ final class TunnelCountersAgainstLabTests: XCTestCase {
             }
         }
 
+        /// Samples taken so far.
+        var count: Int { lock.withLock { samples.count } }
+
+        /// Waits until at least `target` samples were taken; false after `timeout` seconds.
+        func waitForCount(_ target: Int, timeout: TimeInterval) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while count < target {
+                if Date() > deadline { return false }
+                usleep(10_000)
+            }
+            return true
+        }
+
         func stop() -> (samples: [(up: Double?, bytesOut: Double?)], errors: [String]) {
             lock.withLock { running = false }
             done.wait()
@@ -62,15 +75,20 @@ final class TunnelCountersAgainstLabTests: XCTestCase {
             expected += 2000 + 2 * 28   // payload + IPv4/UDP headers per datagram, as the lab reports
             let rekey = try LabEnvironment.run(lab.script, ["rekey", "3"])
             XCTAssertEqual(rekey.0, 0, rekey.2)
+            // Every rekey is followed by scrapes before the next round starts: a scrape that read the
+            // tunnel down or its bytes lower in the window after a rekey would be caught. (A fixed sample
+            // count depended on the machine's speed: CI once took exactly 20 in 3.7 s.)
+            let seen = scraper.count
+            XCTAssertTrue(scraper.waitForCount(seen + 3, timeout: 10), "scraping stalled after a rekey")
         }
         // Let a poll see the final state, then stop scraping.
         try exporter.waitFor("final bytes", timeout: 10) {
             (try exporter.scrape().value("strongswan_tunnel_bytes_total", outLabels) ?? 0) >= start + expected
         }
-        usleep(1_500_000)
+        XCTAssertTrue(scraper.waitForCount(scraper.count + 3, timeout: 10), "scraping stalled at the end")
         let (samples, errors) = scraper.stop()
         XCTAssertEqual(errors, [], "every scrape answered 200 and parsed")
-        XCTAssertGreaterThan(samples.count, 20)
+        XCTAssertGreaterThanOrEqual(samples.count, 3 * (rounds + 1))
         XCTAssertTrue(samples.allSatisfy { $0.up == 1 }, "tunnel_up read something else than 1 during rekeys")
         var previous = 0.0
         for (index, sample) in samples.enumerated() {
