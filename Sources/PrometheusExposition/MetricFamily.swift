@@ -130,11 +130,61 @@ public struct MetricFamily: Sendable {
         // Append the escaped values tentatively; a duplicate is rolled back.
         let byteStart = escapedLabelValues.count
         let endStart = labelValueEnds.count
-        for labelValue in labelValues {
-            ExpositionEncoder.appendEscapedLabelValue(labelValue, to: &escapedLabelValues)
-            precondition(escapedLabelValues.count <= UInt32.max, "label values of \(name) exceed 4 GiB")
-            labelValueEnds.append(UInt32(truncatingIfNeeded: escapedLabelValues.count))
-        }
+        for labelValue in labelValues { appendLabelValue(labelValue) }
+        return commit(value, byteStart: byteStart, endStart: endStart)
+    }
+
+    /// Adds a sample whose label values are `prefix` followed by `rest`, unless one with the same label
+    /// values is already present (as the `[String]` variant does). The prefix's bytes are copied, not escaped again.
+    @discardableResult
+    public mutating func add(_ value: Double, _ prefix: LabelValuePrefix, _ rest: [String] = []) -> Bool {
+        precondition(
+            prefix.count + rest.count == labelNames.count,
+            "metric \(name) declares \(labelNames.count) label names but a sample has \(prefix.count + rest.count) values"
+        )
+        let byteStart = escapedLabelValues.count
+        let endStart = labelValueEnds.count
+        appendPrefix(prefix)
+        for labelValue in rest { appendLabelValue(labelValue) }
+        return commit(value, byteStart: byteStart, endStart: endStart)
+    }
+
+    /// Adds a sample whose label values are `prefix` followed by `last` (no array for the one extra value).
+    @discardableResult
+    public mutating func add(_ value: Double, _ prefix: LabelValuePrefix, _ last: String) -> Bool {
+        precondition(
+            prefix.count + 1 == labelNames.count,
+            "metric \(name) declares \(labelNames.count) label names but a sample has \(prefix.count + 1) values"
+        )
+        let byteStart = escapedLabelValues.count
+        let endStart = labelValueEnds.count
+        appendPrefix(prefix)
+        appendLabelValue(last)
+        return commit(value, byteStart: byteStart, endStart: endStart)
+    }
+
+    /// Appends one label value, escaped, and its end offset.
+    @inline(__always)
+    private mutating func appendLabelValue(_ labelValue: String) {
+        ExpositionEncoder.appendEscapedLabelValue(labelValue, to: &escapedLabelValues)
+        precondition(escapedLabelValues.count <= UInt32.max, "label values of \(name) exceed 4 GiB")
+        labelValueEnds.append(UInt32(truncatingIfNeeded: escapedLabelValues.count))
+    }
+
+    /// Appends an escaped prefix and its end offsets, rebased.
+    @inline(__always)
+    private mutating func appendPrefix(_ prefix: LabelValuePrefix) {
+        let base = escapedLabelValues.count
+        escapedLabelValues.append(contentsOf: prefix.escaped)
+        precondition(escapedLabelValues.count <= UInt32.max, "label values of \(name) exceed 4 GiB")
+        let rebase = UInt32(truncatingIfNeeded: base)
+        for end in prefix.ends { labelValueEnds.append(rebase &+ end) }
+    }
+
+    /// Keeps the tentatively appended label values `escapedLabelValues[byteStart...]` as a new sample with
+    /// `value`, or rolls them back if a sample with the same values exists.
+    @inline(__always)
+    private mutating func commit(_ value: Double, byteStart: Int, endStart: Int) -> Bool {
         let existing = escapedLabelValues.withUnsafeBufferPointer { arena in
             labelValueEnds.withUnsafeBufferPointer { ends in
                 let hash = Self.hash(arena: arena, ends: ends, byteStart: byteStart, endStart: endStart)

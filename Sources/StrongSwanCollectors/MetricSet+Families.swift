@@ -26,6 +26,24 @@ extension Optional where Wrapped == MetricFamily {
         }
     }
 
+    /// Adds a sample whose label values are `prefix` followed by `rest`, if there is a family.
+    mutating func add(_ value: Double, _ prefix: LabelValuePrefix, _ rest: [String] = []) {
+        if case .some(var family) = self {
+            self = nil
+            family.add(value, prefix, rest)
+            self = .some(family)
+        }
+    }
+
+    /// Adds a sample whose label values are `prefix` followed by `last`, if there is a family.
+    mutating func add(_ value: Double, _ prefix: LabelValuePrefix, _ last: String) {
+        if case .some(var family) = self {
+            self = nil
+            family.add(value, prefix, last)
+            self = .some(family)
+        }
+    }
+
     /// Adds a sample for an optional number (nothing when `nil`).
     mutating func add<N: BinaryInteger>(_ value: N?, _ labels: [String] = []) {
         if let value { add(Double(value), labels) }

@@ -82,33 +82,33 @@ public enum SAsCollector: CharonCollector {
         packets?.reserveCapacity(childSACount * 2)
 
         for sa in model {
-            let ike = [sa.name, sa.uniqueID]
-            ikeInfo.add(1, ike + [
+            let ike = LabelValuePrefix(sa.name, sa.uniqueID)
+            ikeInfo.add(1, ike, [
                 sa.version, sa.localHost, sa.localPort, sa.localID, sa.remoteHost, sa.remotePort, sa.remoteID,
                 sa.remoteEAPID, sa.remoteXAuthID, yesNo(sa.initiator), sa.encrAlg, sa.encrKeysize, sa.integAlg,
                 sa.integKeysize, sa.prfAlg, sa.dhGroup, yesNo(sa.natLocal), yesNo(sa.natRemote), yesNo(sa.natAny),
                 sa.localVIPs.joined(separator: ","), sa.remoteVIPs.joined(separator: ","),
             ])
-            ikeState.add(1, ike + [sa.state])
+            ikeState.add(1, ike, sa.state)
             if let ago = sa.establishedSecondsAgo { established.add(now - Double(ago), ike) }
             if let until = sa.rekeySecondsFromNow { ikeRekey.add(now + Double(until), ike) }
             if let until = sa.reauthSecondsFromNow { reauth.add(now + Double(until), ike) }
             childCount.add(Double(sa.childSAs.count), ike)
 
             for child in sa.childSAs {
-                let key = ike + [child.name, child.uniqueID]
-                childInfo.add(1, key + [
+                let key = ike.appending(child.name, child.uniqueID)
+                childInfo.add(1, key, [
                     child.reqid, child.mode, child.protocol, yesNo(child.encap), child.encrAlg, child.encrKeysize,
                     child.integAlg, child.integKeysize, child.dhGroup, yesNo(child.esn), child.spiIn, child.spiOut,
                     child.localTS.joined(separator: ","), child.remoteTS.joined(separator: ","),
                 ])
-                childState.add(1, key + [child.state])
-                bytes.add(Double(child.bytesIn), key + ["in"])
-                bytes.add(Double(child.bytesOut), key + ["out"])
-                packets.add(Double(child.packetsIn), key + ["in"])
-                packets.add(Double(child.packetsOut), key + ["out"])
-                if let ago = child.useInSecondsAgo { lastPacket.add(now - Double(ago), key + ["in"]) }
-                if let ago = child.useOutSecondsAgo { lastPacket.add(now - Double(ago), key + ["out"]) }
+                childState.add(1, key, child.state)
+                bytes.add(Double(child.bytesIn), key, "in")
+                bytes.add(Double(child.bytesOut), key, "out")
+                packets.add(Double(child.packetsIn), key, "in")
+                packets.add(Double(child.packetsOut), key, "out")
+                if let ago = child.useInSecondsAgo { lastPacket.add(now - Double(ago), key, "in") }
+                if let ago = child.useOutSecondsAgo { lastPacket.add(now - Double(ago), key, "out") }
                 if let ago = child.installedSecondsAgo { installed.add(now - Double(ago), key) }
                 if let until = child.rekeySecondsFromNow { childRekey.add(now + Double(until), key) }
                 if let until = child.lifeSecondsFromNow { expire.add(now + Double(until), key) }
