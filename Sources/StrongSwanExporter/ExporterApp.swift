@@ -111,6 +111,7 @@ public struct ExporterApp: Sendable {
     public func run() async throws {
         let logger = self.logger
         ProcessMetrics.noteStart()
+        MallocTuning.apply()
         let notifier = SystemdNotifier()
         // Trap SIGHUP before anything can tell systemd we are ready (an untrapped SIGHUP terminates).
         let hangups = await UnixSignalsSequence(trapping: .sighup)
