@@ -153,7 +153,7 @@ public struct ExporterApp: Sendable {
             suffix.encode(into: &suffixBytes)
             let snapshot = store.snapshot
             return ScrapeBody(
-                identity: snapshot?.identity ?? ByteBuffer(), gzip: snapshot?.gzip, suffix: ByteBuffer(bytes: suffixBytes))
+                lazyIdentity: { snapshot?.identity ?? ByteBuffer() }, gzip: snapshot?.gzip, suffix: ByteBuffer(bytes: suffixBytes))
         }
         let server = try await MetricsHTTPServer.bind(
             configuration: MetricsHTTPServerConfiguration(

@@ -42,6 +42,13 @@ public struct GzipPrefix: Sendable {
         length = body.readableBytes
     }
 
+    /// A prefix from its parts, as ``init(compressing:)`` made them (tests build damaged ones).
+    init(bytes: ByteBuffer, crc: UInt32, length: Int) {
+        self.bytes = bytes
+        self.crc = crc
+        self.length = length
+    }
+
     /// The rest of the member for a response whose uncompressed body is the main body followed by `suffix`:
     /// stored blocks holding `suffix` (one empty final block if it is empty) and the trailer.
     public func completion(suffix: ByteBuffer) -> ByteBuffer {
@@ -64,6 +71,41 @@ public struct GzipPrefix: Sendable {
         let combined = crc32_combine(UInt(crc), UInt(Self.crc32(suffix)), Int(count))
         output.writeInteger(UInt32(truncatingIfNeeded: combined), endianness: .little)
         output.writeInteger(UInt32(truncatingIfNeeded: length &+ count), endianness: .little)
+        return output
+    }
+
+    /// The main body, decompressed from ``bytes``: exactly ``length`` bytes whose CRC-32 is ``crc``, or `nil`
+    /// if zlib fails (it cannot on data it produced, short of running out of memory).
+    public func inflated() -> ByteBuffer? {
+        var input = bytes
+        guard input.readableBytes >= Self.header.count, length <= Int(UInt32.max) else { return nil }
+        input.moveReaderIndex(forwardBy: Self.header.count)
+        var stream = z_stream()
+        guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        var output = ByteBufferAllocator().buffer(capacity: max(length, 1))
+        var produced = 0
+        var status = Z_OK
+        input.withUnsafeMutableReadableBytes { raw in
+            guard let base = raw.baseAddress, raw.count <= Int(UInt32.max) else {
+                status = Z_DATA_ERROR
+                return
+            }
+            stream.next_in = base.assumingMemoryBound(to: Bytef.self)
+            stream.avail_in = UInt32(truncatingIfNeeded: raw.count)
+            produced = output.writeWithUnsafeMutableBytes(minimumWritableBytes: max(length, 1)) { out in
+                guard let outBase = out.baseAddress else { return 0 }
+                stream.next_out = outBase.assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = UInt32(truncatingIfNeeded: length)
+                // The data ends at a sync-flush boundary, not with a final block: inflate stops with Z_OK (or
+                // Z_BUF_ERROR when it has nothing left to do) once all input is consumed.
+                status = inflate(&stream, Z_SYNC_FLUSH)
+                return length - Int(stream.avail_out)
+            }
+        }
+        guard status == Z_OK || status == Z_BUF_ERROR, stream.avail_in == 0, produced == length,
+              Self.crc32(output) == crc
+        else { return nil }
         return output
     }
 

@@ -12,8 +12,9 @@ public struct ScrapeBody: Sendable {
     /// The exposition format version 0.0.4 text content type.
     public static let textContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    /// The uncompressed main body.
-    public var identity: ByteBuffer
+    /// The uncompressed main body (produced on demand when the body was made with `lazyIdentity`).
+    public var identity: ByteBuffer { identitySource() }
+    private let identitySource: @Sendable () -> ByteBuffer
     /// The main body compressed as the start of a gzip member, or `nil` to always serve ``identity``.
     public var gzip: GzipPrefix?
     /// Uncompressed bytes appended after the main body in both encodings (may be empty; keep it small).
@@ -34,7 +35,27 @@ public struct ScrapeBody: Sendable {
         suffix: ByteBuffer = ByteBuffer(),
         contentType: String = ScrapeBody.textContentType
     ) {
-        self.identity = identity
+        self.identitySource = { identity }
+        self.gzip = gzip
+        self.suffix = suffix
+        self.contentType = contentType
+    }
+
+    /// Creates a scrape body whose uncompressed main body is produced only if a response needs it (a client
+    /// that does not accept gzip, or no gzip prefix).
+    ///
+    /// - Parameters:
+    ///   - lazyIdentity: produces the uncompressed main body; called at most once per response.
+    ///   - gzip: the main body compressed as the start of a gzip member, if the agent prepared one.
+    ///   - suffix: uncompressed bytes to append (stored in the gzip member per request when gzip is chosen).
+    ///   - contentType: the response content type; defaults to ``textContentType``.
+    public init(
+        lazyIdentity: @escaping @Sendable () -> ByteBuffer,
+        gzip: GzipPrefix?,
+        suffix: ByteBuffer = ByteBuffer(),
+        contentType: String = ScrapeBody.textContentType
+    ) {
+        self.identitySource = lazyIdentity
         self.gzip = gzip
         self.suffix = suffix
         self.contentType = contentType

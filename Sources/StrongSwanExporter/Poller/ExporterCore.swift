@@ -211,7 +211,7 @@ public actor ExporterCore {
         droppedDuplicates = metrics.droppedSampleCount
         let snapshot = Snapshot(rendering: metrics, renderedAt: now)
         store.publish(snapshot)
-        return snapshot.identity.readableBytes
+        return snapshot.byteCount
     }
 
     private func renderSelfMetrics(into metrics: inout MetricSet) {

@@ -1,29 +1,56 @@
 import NIOCore
 import PrometheusExposition
 
-/// One poll's exposition, rendered once: the identity bytes and their gzip copy, served unchanged to every
-/// scrape until the next poll (or event) replaces it.
+/// One poll's exposition, rendered once and kept compressed: served unchanged to every scrape until the next
+/// poll (or event) replaces it.
+///
+/// Only the gzip copy is kept; the text is inflated again on the first scrape that does not accept gzip
+/// (see ``IdentityText``). If compression fails, the text is kept instead and every scrape gets identity.
 public struct Snapshot: Sendable {
-    /// The exposition text (Prometheus text format 0.0.4).
-    public let identity: ByteBuffer
-    /// The same bytes deflated as the start of a gzip member (each scrape completes it with its suffix), or
-    /// `nil` if compression failed (scrapes then get identity).
+    /// The exposition as gzip, the start of a member each scrape completes with its suffix; `nil` if
+    /// compression failed (scrapes then get identity).
     public let gzip: GzipPrefix?
     /// Unix time at which it was rendered.
     public let renderedAt: Double
     /// Number of samples in it.
     public let sampleCount: Int
+    /// Length of the uncompressed exposition in bytes.
+    public let byteCount: Int
 
-    /// Wraps a rendered exposition, compressing it once.
-    public init(identity: ByteBuffer, renderedAt: Double, sampleCount: Int) {
-        self.identity = identity
-        self.gzip = try? GzipPrefix(compressing: identity)
-        self.renderedAt = renderedAt
-        self.sampleCount = sampleCount
+    private enum Text: Sendable {
+        case stored(ByteBuffer)
+        case inflatedOnDemand(IdentityText)
+    }
+    private let text: Text
+
+    /// The exposition text (Prometheus text format 0.0.4); inflated from ``gzip`` on first use.
+    public var identity: ByteBuffer {
+        switch text {
+        case .stored(let bytes): bytes
+        case .inflatedOnDemand(let identity): identity.bytes
+        }
     }
 
-    /// Renders `metrics` straight into a network buffer (the text is written once, never copied) and
-    /// compresses it once.
+    /// Whether the text is resident: always when compression failed, else once an identity scrape asked.
+    var isIdentityResident: Bool {
+        switch text {
+        case .stored: true
+        case .inflatedOnDemand(let identity): identity.isInflated
+        }
+    }
+
+    /// Wraps a rendered exposition, compressing it once and keeping only the compressed copy.
+    public init(identity: ByteBuffer, renderedAt: Double, sampleCount: Int) {
+        let gzip = try? GzipPrefix(compressing: identity)
+        self.gzip = gzip
+        self.text = gzip.map { .inflatedOnDemand(IdentityText(gzip: $0)) } ?? .stored(identity)
+        self.renderedAt = renderedAt
+        self.sampleCount = sampleCount
+        self.byteCount = identity.readableBytes
+    }
+
+    /// Renders `metrics` straight into a network buffer and compresses it once; the buffer is released
+    /// when this returns (unless compression failed).
     public init(rendering metrics: MetricSet, renderedAt: Double) {
         let bound = metrics.maximumEncodedByteCount
         var identity = ByteBufferAllocator().buffer(capacity: bound)

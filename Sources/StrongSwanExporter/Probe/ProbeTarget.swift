@@ -72,6 +72,6 @@ final class ProbeTarget: Sendable {
         var suffixBytes: [UInt8] = []
         suffix.encode(into: &suffixBytes)
         return ScrapeBody(
-            identity: snapshot?.identity ?? ByteBuffer(), gzip: snapshot?.gzip, suffix: ByteBuffer(bytes: suffixBytes))
+            lazyIdentity: { snapshot?.identity ?? ByteBuffer() }, gzip: snapshot?.gzip, suffix: ByteBuffer(bytes: suffixBytes))
     }
 }

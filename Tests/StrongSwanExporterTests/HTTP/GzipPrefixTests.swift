@@ -41,4 +41,23 @@ import Testing
         let prefix = try GzipPrefix(compressing: body)
         #expect(prefix.bytes.readableBytes * 20 < body.readableBytes)
     }
+
+    @Test(arguments: [0, 1, 300, 65_535, 65_536, 1_000_000])
+    func inflatedIsTheBodyAgain(bodySize: Int) throws {
+        let body = Self.data(bodySize, seed: 3)
+        let prefix = try GzipPrefix(compressing: ByteBuffer(bytes: body))
+        let inflated = try #require(prefix.inflated())
+        #expect(Array(inflated.readableBytesView) == body)
+        // Twice from the same prefix: the prefix is not consumed.
+        #expect(prefix.inflated().map { Array($0.readableBytesView) } == body)
+    }
+
+    @Test func corruptedPrefixIsNotInflatedIntoWrongText() throws {
+        let body = ByteBuffer(string: String(repeating: "strongswan_tunnel_up{conn=\"a\"} 1\n", count: 500))
+        let good = try GzipPrefix(compressing: body)
+        var bytes = Array(good.bytes.readableBytesView)
+        bytes[bytes.count / 2] ^= 0x55
+        let bad = GzipPrefix(bytes: ByteBuffer(bytes: bytes), crc: good.crc, length: good.length)
+        #expect(bad.inflated() == nil)
+    }
 }

@@ -95,7 +95,7 @@ struct HostileAgent {
             suffix.encode(into: &suffixBytes)
             let snapshot = store.snapshot
             return ScrapeBody(
-                identity: snapshot?.identity ?? ByteBuffer(), gzip: snapshot?.gzip, suffix: ByteBuffer(bytes: suffixBytes))
+                lazyIdentity: { snapshot?.identity ?? ByteBuffer() }, gzip: snapshot?.gzip, suffix: ByteBuffer(bytes: suffixBytes))
         }
         let server = try await MetricsHTTPServer.bind(
             configuration: MetricsHTTPServerConfiguration(listenAddresses: [.tcp(host: "127.0.0.1", port: 0)]),
