@@ -123,10 +123,7 @@ public struct MetricFamily: Sendable {
     ///   sample is kept and ``droppedDuplicates`` is incremented).
     @discardableResult
     public mutating func add(_ value: Double, _ labelValues: [String] = []) -> Bool {
-        precondition(
-            labelValues.count == labelNames.count,
-            "metric \(name) declares \(labelNames.count) label names but a sample has \(labelValues.count) values"
-        )
+        checkLabelValueCount(labelValues.count)
         // Append the escaped values tentatively; a duplicate is rolled back.
         let byteStart = escapedLabelValues.count
         let endStart = labelValueEnds.count
@@ -138,10 +135,7 @@ public struct MetricFamily: Sendable {
     /// values is already present (as the `[String]` variant does). The prefix's bytes are copied, not escaped again.
     @discardableResult
     public mutating func add(_ value: Double, _ prefix: LabelValuePrefix, _ rest: [String] = []) -> Bool {
-        precondition(
-            prefix.count + rest.count == labelNames.count,
-            "metric \(name) declares \(labelNames.count) label names but a sample has \(prefix.count + rest.count) values"
-        )
+        checkLabelValueCount(prefix.count + rest.count)
         let byteStart = escapedLabelValues.count
         let endStart = labelValueEnds.count
         appendPrefix(prefix)
@@ -152,15 +146,20 @@ public struct MetricFamily: Sendable {
     /// Adds a sample whose label values are `prefix` followed by `last` (no array for the one extra value).
     @discardableResult
     public mutating func add(_ value: Double, _ prefix: LabelValuePrefix, _ last: String) -> Bool {
-        precondition(
-            prefix.count + 1 == labelNames.count,
-            "metric \(name) declares \(labelNames.count) label names but a sample has \(prefix.count + 1) values"
-        )
+        checkLabelValueCount(prefix.count + 1)
         let byteStart = escapedLabelValues.count
         let endStart = labelValueEnds.count
         appendPrefix(prefix)
         appendLabelValue(last)
         return commit(value, byteStart: byteStart, endStart: endStart)
+    }
+
+    /// Traps unless a sample supplies one value per label name (a programming error, not a data error).
+    @inline(__always)
+    private func checkLabelValueCount(_ count: Int) {
+        precondition(
+            count == labelNames.count,
+            "metric \(name) declares \(labelNames.count) label names but a sample has \(count) values")
     }
 
     /// Appends one label value, escaped, and its end offset.

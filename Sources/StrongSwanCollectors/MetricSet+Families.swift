@@ -17,31 +17,30 @@ func family(_ name: String, _ help: String, _ type: MetricType, _ labels: [Strin
 }
 
 extension Optional where Wrapped == MetricFamily {
-    /// Adds a sample to the family if there is one.
-    mutating func add(_ value: Double, _ labels: [String] = []) {
+    /// Runs `body` on the family if there is one, mutating it in place (set to `nil` meanwhile, so that the
+    /// family's storage stays uniquely referenced and is not copied).
+    @inline(__always)
+    private mutating func modify(_ body: (inout MetricFamily) -> Void) {
         if case .some(var family) = self {
             self = nil
-            family.add(value, labels)
+            body(&family)
             self = .some(family)
         }
+    }
+
+    /// Adds a sample to the family if there is one.
+    mutating func add(_ value: Double, _ labels: [String] = []) {
+        modify { $0.add(value, labels) }
     }
 
     /// Adds a sample whose label values are `prefix` followed by `rest`, if there is a family.
     mutating func add(_ value: Double, _ prefix: LabelValuePrefix, _ rest: [String] = []) {
-        if case .some(var family) = self {
-            self = nil
-            family.add(value, prefix, rest)
-            self = .some(family)
-        }
+        modify { $0.add(value, prefix, rest) }
     }
 
     /// Adds a sample whose label values are `prefix` followed by `last`, if there is a family.
     mutating func add(_ value: Double, _ prefix: LabelValuePrefix, _ last: String) {
-        if case .some(var family) = self {
-            self = nil
-            family.add(value, prefix, last)
-            self = .some(family)
-        }
+        modify { $0.add(value, prefix, last) }
     }
 
     /// Adds a sample for an optional number (nothing when `nil`).

@@ -35,10 +35,7 @@ public struct ScrapeBody: Sendable {
         suffix: ByteBuffer = ByteBuffer(),
         contentType: String = ScrapeBody.textContentType
     ) {
-        self.identitySource = { identity }
-        self.gzip = gzip
-        self.suffix = suffix
-        self.contentType = contentType
+        self.init(lazyIdentity: { identity }, gzip: gzip, suffix: suffix, contentType: contentType)
     }
 
     /// Creates a scrape body whose uncompressed main body is produced only if a response needs it (a client
