@@ -54,10 +54,16 @@ import Testing
 
     @Test func corruptedPrefixIsNotInflatedIntoWrongText() throws {
         let body = ByteBuffer(string: String(repeating: "strongswan_tunnel_up{conn=\"a\"} 1\n", count: 500))
-        let good = try GzipPrefix(compressing: body)
-        var bytes = Array(good.bytes.readableBytesView)
-        bytes[bytes.count / 2] ^= 0x55
-        let bad = GzipPrefix(bytes: ByteBuffer(bytes: bytes), crc: good.crc, length: good.length)
+        let bad = try GzipPrefix(compressing: body).damaged()
         #expect(bad.inflated() == nil)
+    }
+}
+
+extension GzipPrefix {
+    /// A copy with one byte of its deflate data flipped (CRC-32 and length unchanged).
+    func damaged() -> GzipPrefix {
+        var data = Array(bytes.readableBytesView)
+        data[data.count / 2] ^= 0x55
+        return GzipPrefix(bytes: ByteBuffer(bytes: data), crc: crc, length: length)
     }
 }
