@@ -225,8 +225,9 @@ import Testing
         try await withHTTPTestTimeout {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
+                    // From before connecting, as the server's timer starts at accept (see the head-timeout test).
+                    let start = ContinuousClock.now
                     try await withHTTPTestConnection(port: port) { connection in
-                        let start = ContinuousClock.now
                         try await connection.send("GET /metrics HTTP/1.1\r\nHost: a\r\nX-Slow: ")
                         // Trickle one byte every 200 ms; the server must cut this off after the head timeout.
                         var cutOff = false
@@ -441,8 +442,10 @@ import Testing
         let limits = HTTPServerLimits(requestHeadTimeout: .milliseconds(300), idleTimeout: .seconds(30))
         let server = try await HTTPTestServer.start(limits: limits)
         try await withHTTPTestTimeout {
+            // Measured from before connecting: the server arms its timer when it accepts, which can be well
+            // before the client side has finished setting up (CI once saw 0.21 s from there to the close).
+            let start = ContinuousClock.now
             try await withHTTPTestConnection(port: server.port) { connection in
-                let start = ContinuousClock.now
                 #expect(await connection.readUntilClosed().isEmpty)
                 let elapsed = ContinuousClock.now - start
                 #expect(elapsed >= .milliseconds(250))
