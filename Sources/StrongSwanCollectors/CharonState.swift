@@ -7,6 +7,9 @@ public struct CharonState: Sendable {
     public var stats: DaemonStats?
     /// From `list-sas` (updated by events between polls).
     public var sas: [IKESA]?
+    /// What the exporter keeps of `sas` instead when per-SA families are off (updated by events between
+    /// polls); `sas` is then `nil`.
+    public var saSummaries: [SASummary]?
     /// From `list-conns`.
     public var conns: [ConnectionConfig]?
     /// From `get-counters`.

@@ -47,10 +47,14 @@ public enum CollectorCatalogue {
         if enabled.contains(StatsCollector.name), let model = state.stats {
             StatsCollector.render(model, context: context, into: &metrics)
         }
-        if enabled.contains(SAsCollector.name), let model = state.sas {
-            ConnectionStatesRenderer.render(
-                sas: model, conns: enabled.contains(ConnsCollector.name) ? state.conns : nil, into: &metrics)
-            SAsCollector.render(model, context: context, into: &metrics)
+        if enabled.contains(SAsCollector.name) {
+            let conns = enabled.contains(ConnsCollector.name) ? state.conns : nil
+            if let model = state.sas {
+                ConnectionStatesRenderer.render(sas: model, conns: conns, into: &metrics)
+                SAsCollector.render(model, context: context, into: &metrics)
+            } else if let summaries = state.saSummaries {
+                ConnectionStatesRenderer.render(sas: summaries, conns: conns, into: &metrics)
+            }
         }
         if enabled.contains(ConnsCollector.name), let model = state.conns {
             ConnsCollector.render(model, context: context, into: &metrics)

@@ -7,7 +7,7 @@ import PrometheusExposition
 /// without any SA reads 0 instead of disappearing.
 public enum ConnectionStatesRenderer {
     /// Renders `strongswan_connection_ike_sas`, `strongswan_connection_child_sas` and `strongswan_tunnel_up`.
-    public static func render(sas: [IKESA], conns: [ConnectionConfig]?, into metrics: inout MetricSet) {
+    public static func render<Entry: SAListEntry>(sas: [Entry], conns: [ConnectionConfig]?, into metrics: inout MetricSet) {
         // Connection and child names in a stable order: configured first (charon's order), then seen-only.
         var connOrder: [String] = []
         var children: [String: [String]] = [:]

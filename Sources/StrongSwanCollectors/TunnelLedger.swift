@@ -337,7 +337,7 @@ public struct TunnelLedger: Sendable {
     /// `child-updown` adds/replaces or removes the CHILD_SA (by uniqueid), `ike-updown` adds the IKE_SA or
     /// removes it with its CHILD_SAs, `child-rekey` replaces the old CHILD_SA by the new one, `ike-rekey`
     /// gives the IKE_SA its new identity keeping its CHILD_SAs, `ike-update` its new endpoints.
-    public static func patch(_ sas: inout [IKESA], event name: String, message: VICIMessage) {
+    public static func patch<Entry: SAListEntry>(_ sas: inout [Entry], event name: String, message: VICIMessage) {
         for event in TunnelEvent.parse(name: name, message: message) {
             SAListPatch.apply(event, to: &sas)
         }
@@ -396,7 +396,7 @@ public struct TunnelLedger: Sendable {
     }
 
     /// How many configured tunnels have an up CHILD_SA in `sas`, and how many tunnels are configured.
-    public func tunnelCounts(sas: [IKESA]) -> (up: Int, configured: Int) {
+    public func tunnelCounts<Entry: SAListEntry>(sas: [Entry]) -> (up: Int, configured: Int) {
         var up = Set<TunnelKey>()
         for sa in sas {
             for child in sa.childSAs where SAStates.childUp.contains(child.state) {

@@ -27,13 +27,20 @@ final class GoldenExpositionTests: XCTestCase {
         return url.appendingPathComponent("lab")
     }
 
-    func render(perSA: Bool) async throws -> [UInt8] {
+    /// `summarized`: keep only ``SASummary``s of the SAs, as the exporter does when per-SA families are off.
+    func render(perSA: Bool, summarized: Bool = false) async throws -> [UInt8] {
         setenv("TZ", "UTC", 1)
         tzset()
         let vici = FixtureVICI(directory: try fixtures(), files: Self.files)
         var state = CharonState()
         for name in CollectorCatalogue.names {
             try await CollectorCatalogue.collect(name, from: vici, into: &state)
+        }
+        if summarized {
+            let sas = try XCTUnwrap(state.sas)
+            XCTAssertFalse(sas.isEmpty)
+            state.saSummaries = SASummary.summarizing(sas)
+            state.sas = nil
         }
         var metrics = MetricSet()
         CollectorCatalogue.render(
@@ -71,5 +78,11 @@ final class GoldenExpositionTests: XCTestCase {
         XCTAssertNil(parsed.family(named: "strongswan_child_sa_bytes_total"))
         XCTAssertNotNil(parsed.family(named: "strongswan_connection_ike_sas"))
         XCTAssertNotNil(parsed.family(named: "strongswan_tunnel_up"))
+    }
+
+    /// What the exporter keeps without per-SA families (summaries instead of the models) renders the same
+    /// aggregates, byte for byte.
+    func testSummarizedSAsRenderTheSameAggregates() async throws {
+        try check(try await render(perSA: false, summarized: true), against: "golden-no-per-sa.prom")
     }
 }

@@ -5,14 +5,14 @@
 /// (unique across all IKE_SAs of a charon run). Applying an event twice gives the same list as applying
 /// it once.
 enum SAListPatch {
-    static func apply(_ event: TunnelEvent, to sas: inout [IKESA]) {
+    static func apply<Entry: SAListEntry>(_ event: TunnelEvent, to sas: inout [Entry]) {
         switch event {
         case .ikeUp(let ike):
             guard !ike.uniqueID.isEmpty else { return }
             if let index = sas.firstIndex(where: { $0.uniqueID == ike.uniqueID }) {
                 replaceKeepingChildren(&sas[index], with: ike)
             } else {
-                sas.append(ike)
+                sas.append(Entry(ike))
             }
         case .ikeDown(let ike):
             guard !ike.uniqueID.isEmpty else { return }
@@ -51,38 +51,38 @@ enum SAListPatch {
             case (nil, let newIndex?):
                 replaceKeepingChildren(&sas[newIndex], with: new)
             case (nil, nil):
-                sas.append(new)
+                sas.append(Entry(new))
             }
         case .ikeUpdate(let ike, let endpoints):
             guard !ike.uniqueID.isEmpty, let index = sas.firstIndex(where: { $0.uniqueID == ike.uniqueID }) else { return }
-            if !endpoints.localHost.isEmpty { sas[index].localHost = endpoints.localHost }
-            if !endpoints.localPort.isEmpty { sas[index].localPort = endpoints.localPort }
-            if !endpoints.remoteHost.isEmpty { sas[index].remoteHost = endpoints.remoteHost }
-            if !endpoints.remotePort.isEmpty { sas[index].remotePort = endpoints.remotePort }
+            sas[index].updateEndpoints(localHost: endpoints.localHost, localPort: endpoints.localPort,
+                                       remoteHost: endpoints.remoteHost, remotePort: endpoints.remotePort)
         }
     }
 
     /// Replaces an IKE_SA's own fields by fresher ones from an event, keeping its CHILD_SAs.
-    private static func replaceKeepingChildren(_ target: inout IKESA, with fresh: IKESA) {
+    private static func replaceKeepingChildren<Entry: SAListEntry>(_ target: inout Entry, with fresh: IKESA) {
         let children = target.childSAs
-        target = fresh
+        var fresh = fresh
+        fresh.childSAs = []
+        target = Entry(fresh)
         target.childSAs = children
     }
 
-    private static func removeChild(_ uniqueID: String, from sas: inout [IKESA]) {
+    private static func removeChild<Entry: SAListEntry>(_ uniqueID: String, from sas: inout [Entry]) {
         for index in sas.indices where sas[index].childSAs.contains(where: { $0.uniqueID == uniqueID }) {
             sas[index].childSAs.removeAll { $0.uniqueID == uniqueID }
         }
     }
 
-    private static func insert(_ child: ChildSA, under ike: IKESA, into sas: inout [IKESA]) {
+    private static func insert<Entry: SAListEntry>(_ child: ChildSA, under ike: IKESA, into sas: inout [Entry]) {
         if !ike.uniqueID.isEmpty, let index = sas.firstIndex(where: { $0.uniqueID == ike.uniqueID }) {
             replaceKeepingChildren(&sas[index], with: ike)
-            sas[index].childSAs.append(child)
+            sas[index].childSAs.append(Entry.Child(child))
         } else {
             var added = ike
             added.childSAs = [child]
-            sas.append(added)
+            sas.append(Entry(added))
         }
     }
 }

@@ -71,11 +71,18 @@ public actor ExporterCore {
         if statuses[StatsCollector.name]?.success == true { state.stats = results.stats }
         if statuses[SAsCollector.name]?.success == true {
             ledger.observe(poll: results.sas ?? [], at: now)
-            var sas = results.sas ?? []
-            for event in eventsDuringPoll ?? [] {
-                TunnelLedger.patch(&sas, event: event.name, message: event.message)
+            // Without per-SA families only a summary of each SA is kept (names, states, uniqueids).
+            state.sas = nil
+            state.saSummaries = nil
+            if configuration.perSA {
+                var sas = results.sas ?? []
+                patch(&sas, withEventsDuringPoll: eventsDuringPoll)
+                state.sas = sas
+            } else {
+                var summaries = SASummary.summarizing(results.sas ?? [])
+                patch(&summaries, withEventsDuringPoll: eventsDuringPoll)
+                state.saSummaries = summaries
             }
-            state.sas = sas
         }
         eventsDuringPoll = nil
         if statuses[ConnsCollector.name]?.success == true {
@@ -91,11 +98,18 @@ public actor ExporterCore {
         pollsSucceeded &+= 1
         lastPollTimestamp = now
         lastPollDuration = duration
-        publish(afterPoll: true)
+        publish()
     }
 
     /// Records a poll that could not reach charon (or lost it mid-poll): `strongswan_up` turns 0 and charon's
     /// series are withheld until it is back; exporter-lifetime counters stay.
+    private func patch<Entry: SAListEntry>(_ sas: inout [Entry],
+                                          withEventsDuringPoll events: [(name: String, message: VICIMessage)]?) {
+        for event in events ?? [] {
+            TunnelLedger.patch(&sas, event: event.name, message: event.message)
+        }
+    }
+
     public func pollFailed(error: String, statuses: [String: CollectorStatus], duration: Double) {
         eventsDuringPoll = nil
         // Once per outage, including one that starts with the exporter (charon not there, or talking nonsense,
@@ -115,7 +129,7 @@ public actor ExporterCore {
         pollsFailed &+= 1
         lastPollTimestamp = wallClock()
         lastPollDuration = duration
-        publish(afterPoll: true)
+        publish()
     }
 
     /// Counts a (re)connection to charon after the first.
@@ -131,9 +145,16 @@ public actor ExporterCore {
         for change in changes {
             logger.info("\(change.summary)", metadata: change.metadata.mapValues { .string($0) })
         }
-        if up, var sas = state.sas {
-            TunnelLedger.patch(&sas, event: name, message: message)
-            state.sas = sas
+        if up {
+            // Taken out of the state while patched, so that the list is not copied.
+            if var sas = state.sas.take() {
+                TunnelLedger.patch(&sas, event: name, message: message)
+                state.sas = sas
+            }
+            if var summaries = state.saSummaries.take() {
+                TunnelLedger.patch(&summaries, event: name, message: message)
+                state.saSummaries = summaries
+            }
         }
         if let count = eventsDuringPoll?.count {
             if count < ExporterCore.maxEventsDuringPoll {
@@ -176,22 +197,23 @@ public actor ExporterCore {
     /// The one-line summary systemd shows in `STATUS=`.
     public func statusLine() -> String {
         guard up else { return "charon unreachable" }
-        let ikeSAs = state.stats?.ikeSAsTotal.map(String.init) ?? state.sas.map { String($0.count) } ?? "?"
-        let tunnels = ledger.tunnelCounts(sas: state.sas ?? [])
+        let listed = state.sas?.count ?? state.saSummaries?.count
+        let ikeSAs = state.stats?.ikeSAsTotal.map(String.init) ?? listed.map(String.init) ?? "?"
+        let tunnels = state.sas.map { ledger.tunnelCounts(sas: $0) }
+            ?? ledger.tunnelCounts(sas: state.saSummaries ?? [])
         let ms = (lastPollDuration ?? 0) * 1000
         let rounded = Double(Int(ms * 10)) / 10
         return "charon \(state.version?.version ?? "?") up, \(ikeSAs) IKE_SAs, \(tunnels.up)/\(tunnels.configured) tunnels up, poll \(rounded) ms"
     }
 
-    /// Renders everything into a new snapshot and publishes it. After a poll (whose decoded messages and
-    /// replaced models are released by now) the heap is trimmed; after an event, only if the rendering was
-    /// large.
-    func publish(afterPoll: Bool = false) {
+    /// Renders everything into a new snapshot and publishes it, then trims the heap if the rendering was
+    /// large. (After a poll the ``Poller`` trims once the poll's results are released too.)
+    func publish() {
         lastPublish = ContinuousClock.now
         publishPending = false
         let size = renderAndPublish()
         // The metric set and the previous snapshot are released by now.
-        if afterPoll { HeapTrimmer.trim() } else { HeapTrimmer.trim(afterRendering: size) }
+        HeapTrimmer.trim(afterRendering: size)
     }
 
     /// Renders and publishes a snapshot; returns its size in bytes.

@@ -62,6 +62,9 @@ public struct Poller: Service {
                         session = nil
                     }
                 }
+                // The poll's results (every decoded model, when per-SA families are off only summarized) are
+                // released by now: hand their pages back.
+                HeapTrimmer.trim()
                 await onPollFinished(core)
                 if Task.isCancelled { break }
                 let next: ContinuousClock.Instant

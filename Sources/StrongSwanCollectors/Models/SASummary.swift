@@ -1,0 +1,47 @@
+/// What the exporter keeps of an IKE_SA when per-SA families are off: the connection, the states and the
+/// `uniqueid`s events refer to. About a tenth of the full ``IKESA`` model, which matters on concentrators
+/// with tens of thousands of road warriors (the list is kept between polls so events can patch it).
+public struct SASummary: SAListEntry, Hashable {
+    public var name: String
+    public var uniqueID: String
+    public var state: String
+    public var childSAs: [ChildSASummary]
+
+    /// Creates a summary.
+    public init(name: String, uniqueID: String, state: String, childSAs: [ChildSASummary] = []) {
+        self.name = name
+        self.uniqueID = uniqueID
+        self.state = state
+        self.childSAs = childSAs
+    }
+
+    public init(_ ike: IKESA) {
+        self.init(name: ike.name, uniqueID: ike.uniqueID, state: ike.state, childSAs: ike.childSAs.map(ChildSASummary.init))
+    }
+
+    /// Summarizes a poll's models. Names longer than Swift stores inline are shared between the summaries
+    /// that carry them (one allocation per distinct name, not per SA).
+    public static func summarizing(_ sas: [IKESA]) -> [SASummary] {
+        var names: [String: String] = [:]
+        func shared(_ name: String) -> String {
+            if name.utf8.count <= 15 { return name }
+            if let known = names[name] { return known }
+            names[name] = name
+            return name
+        }
+        var result: [SASummary] = []
+        result.reserveCapacity(sas.count)
+        for ike in sas {
+            var children: [ChildSASummary] = []
+            children.reserveCapacity(ike.childSAs.count)
+            for child in ike.childSAs {
+                children.append(ChildSASummary(name: shared(child.name), uniqueID: child.uniqueID, state: child.state))
+            }
+            result.append(SASummary(name: shared(ike.name), uniqueID: ike.uniqueID, state: ike.state, childSAs: children))
+        }
+        return result
+    }
+
+    /// Endpoints are not kept in a summary.
+    public mutating func updateEndpoints(localHost: String, localPort: String, remoteHost: String, remotePort: String) {}
+}
