@@ -160,7 +160,7 @@ public struct TunnelLedger: Sendable {
     private var tunnelOrder: [TunnelKey] = []
     private(set) var ikeEvents: [String: IKEEventCounts] = [:]
     private var connOrder: [String] = []
-    private(set) var records: [String: SARecord] = [:]
+    private(set) var records = DenseStringMap<SARecord>()
     private(set) var endedCount = 0
     private var previousPollAt: Double?
     private var baselined = false
