@@ -231,7 +231,9 @@ public actor ExporterCore {
         ledger.render(into: &metrics)
         renderSelfMetrics(into: &metrics)
         droppedDuplicates = metrics.droppedSampleCount
-        let snapshot = Snapshot(rendering: metrics, renderedAt: now)
+        // The text stays resident only while scrapes without gzip read it (see IdentityText).
+        let snapshot = Snapshot(rendering: metrics, renderedAt: now,
+                                keepingIdentity: store.snapshot?.identityWasRead ?? false)
         store.publish(snapshot)
         return snapshot.byteCount
     }

@@ -5,7 +5,8 @@ import PrometheusExposition
 /// poll (or event) replaces it.
 ///
 /// Only the gzip copy is kept; the text is inflated again on the first scrape that does not accept gzip
-/// (see ``IdentityText``). If compression fails, the text is kept instead and every scrape gets identity.
+/// (see ``IdentityText``), unless the snapshot was created keeping it because such scrapes read the previous
+/// one. If compression fails, the text is kept instead and every scrape gets identity.
 public struct Snapshot: Sendable {
     /// The exposition as gzip, the start of a member each scrape completes with its suffix; `nil` if
     /// compression failed (scrapes then get identity).
@@ -39,22 +40,37 @@ public struct Snapshot: Sendable {
         }
     }
 
-    /// Wraps a rendered exposition, compressing it once and keeping only the compressed copy.
-    public init(identity: ByteBuffer, renderedAt: Double, sampleCount: Int) {
+    /// Whether a scrape has asked for the text of this snapshot (always true when no gzip copy exists).
+    public var identityWasRead: Bool {
+        switch text {
+        case .stored: true
+        case .inflatedOnDemand(let identity): identity.wasRead
+        }
+    }
+
+    /// Wraps a rendered exposition, compressing it once and keeping only the compressed copy, or both with
+    /// `keepingIdentity`.
+    public init(identity: ByteBuffer, renderedAt: Double, sampleCount: Int, keepingIdentity: Bool = false) {
         let gzip = try? GzipPrefix(compressing: identity)
         self.gzip = gzip
-        self.text = gzip.map { .inflatedOnDemand(IdentityText(gzip: $0)) } ?? .stored(identity)
+        self.text = gzip.map { .inflatedOnDemand(IdentityText(gzip: $0, text: keepingIdentity ? identity : nil)) }
+            ?? .stored(identity)
         self.renderedAt = renderedAt
         self.sampleCount = sampleCount
         self.byteCount = identity.readableBytes
     }
 
     /// Renders `metrics` straight into a network buffer and compresses it once; the buffer is released
-    /// when this returns (unless compression failed).
-    public init(rendering metrics: MetricSet, renderedAt: Double) {
+    /// when this returns (unless compression failed, or `keepingIdentity`: then a right-sized copy is kept).
+    public init(rendering metrics: MetricSet, renderedAt: Double, keepingIdentity: Bool = false) {
         let bound = metrics.maximumEncodedByteCount
         var identity = ByteBufferAllocator().buffer(capacity: bound)
         identity.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { metrics.encode(into: $0) }
-        self.init(identity: identity, renderedAt: renderedAt, sampleCount: metrics.sampleCount)
+        if keepingIdentity {
+            // Kept: not `bound` bytes of capacity for the snapshot's lifetime.
+            identity = ByteBufferAllocator().buffer(buffer: identity)
+        }
+        self.init(identity: identity, renderedAt: renderedAt, sampleCount: metrics.sampleCount,
+                  keepingIdentity: keepingIdentity)
     }
 }

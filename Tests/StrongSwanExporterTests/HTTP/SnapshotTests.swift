@@ -1,5 +1,7 @@
+import Logging
 import NIOCore
 import PrometheusExposition
+import StrongSwanCollectors
 import Synchronization
 import Testing
 @testable import StrongSwanExporter
@@ -57,5 +59,39 @@ import Testing
         let text = IdentityText(gzip: good.damaged())
         #expect(text.bytes == IdentityText.inflationFailed)
         #expect(String(buffer: text.bytes).hasPrefix("# "))
+    }
+}
+
+/// The text of the next snapshot is kept from the rendering while scrapes without gzip read it, and dropped
+/// again once they stop: one inflation per identity scraper, not one per poll.
+@Suite struct SnapshotIdentityRetentionTests {
+    @Test func theTextIsKeptWhileIdentityScrapesReadIt() async throws {
+        let store = SnapshotStore()
+        let core = ExporterCore(configuration: PollerConfiguration(enabledCollectors: []), store: store,
+                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                                wallClock: { 1_800_000_000 })
+        func poll() async throws -> Snapshot {
+            await core.pollSucceeded(results: CharonState(), statuses: [:], duration: 0)
+            return try #require(store.snapshot)
+        }
+        let first = try await poll()
+        #expect(first.gzip != nil)
+        #expect(!first.isIdentityResident && !first.identityWasRead)
+        let second = try await poll()
+        #expect(!second.isIdentityResident, "nobody read the text of the first snapshot")
+        let text = second.identity
+        #expect(second.identityWasRead)
+        let third = try await poll()
+        #expect(third.isIdentityResident, "kept from the rendering, not inflated")
+        #expect(!third.identityWasRead)
+        let fourth = try await poll()
+        #expect(!fourth.isIdentityResident, "dropped once a snapshot went unread")
+        // The kept text is the rendering: the same exposition apart from the poll counters.
+        let lines = { (buffer: ByteBuffer) in
+            String(buffer: buffer).split(separator: "\n").filter { !$0.hasPrefix("strongswan_exporter_polls_total") }
+        }
+        #expect(String(buffer: text).contains("strongswan_exporter_polls_total{result=\"success\"} 2"))
+        #expect(String(buffer: third.identity).contains("strongswan_exporter_polls_total{result=\"success\"} 3"))
+        #expect(lines(third.identity) == lines(text))
     }
 }
