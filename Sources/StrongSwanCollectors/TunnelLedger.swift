@@ -204,10 +204,12 @@ public struct TunnelLedger: Sendable {
     /// Records a complete poll of `list-sas` that ended at `now`.
     public mutating func observe(poll sas: [IKESA], at now: Double) {
         let previous = previousPollAt
-        var listed: [String: (key: TunnelKey, child: ChildSA)] = [:]
-        for ike in sas {
-            for child in ike.childSAs where !child.uniqueID.isEmpty {
-                listed[child.uniqueID] = (TunnelKey(conn: ike.name, child: child.name), child)
+        // Where each listed CHILD_SA is (IKE_SA index, CHILD_SA index): positions, not copies of the models.
+        var listed: [String: (ike: Int, child: Int)] = [:]
+        listed.reserveCapacity(sas.reduce(0) { $0 + $1.childSAs.count })
+        for (i, ike) in sas.enumerated() {
+            for (j, child) in ike.childSAs.enumerated() where !child.uniqueID.isEmpty {
+                listed[child.uniqueID] = (i, j)
             }
         }
 
@@ -218,7 +220,8 @@ public struct TunnelLedger: Sendable {
             var batch = Batch()
             for uid in suspended {
                 guard let record = records[uid] else { continue }
-                if let sighting = listed[uid], Self.sameSA(record, sighting.key, sighting.child) {
+                if let (i, j) = listed[uid],
+                   Self.sameSA(record, TunnelKey(conn: sas[i].name, child: sas[i].childSAs[j].name), sas[i].childSAs[j]) {
                     update(uid, at: now, batch: &batch) { $0.status = .live }
                 } else {
                     end(uid, at: lossTime, batch: &batch)
