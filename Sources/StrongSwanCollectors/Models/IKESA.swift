@@ -78,7 +78,8 @@ public struct IKESA: Sendable, Hashable {
         for entry in section.entries {
             switch entry.element {
             case .value(let bytes):
-                let text = String(decoding: bytes, as: UTF8.self)
+                // Text only for the keys kept (the SPIs and if-ids are skipped without a String each).
+                var text: String { String(decoding: bytes, as: UTF8.self) }
                 switch entry.name {
                 case "uniqueid": uniqueID = text
                 case "version": version = text
@@ -91,11 +92,11 @@ public struct IKESA: Sendable, Hashable {
                 case "remote-id": remoteID = text
                 case "remote-eap-id": remoteEAPID = text
                 case "remote-xauth-id": remoteXAuthID = text
-                case "initiator": initiator = text == "yes"
-                case "nat-local": natLocal = text == "yes"
-                case "nat-remote": natRemote = text == "yes"
-                case "nat-fake": natFake = text == "yes"
-                case "nat-any": natAny = text == "yes"
+                case "initiator": initiator = bytes.elementsEqual("yes".utf8)
+                case "nat-local": natLocal = bytes.elementsEqual("yes".utf8)
+                case "nat-remote": natRemote = bytes.elementsEqual("yes".utf8)
+                case "nat-fake": natFake = bytes.elementsEqual("yes".utf8)
+                case "nat-any": natAny = bytes.elementsEqual("yes".utf8)
                 case "encr-alg": encrAlg = text
                 case "encr-keysize": encrKeysize = text
                 case "integ-alg": integAlg = text
