@@ -7,17 +7,6 @@ import XCTest
 /// names, CHILD_SA names, unique ids and states (a rekey overlap, several SAs per connection, ids charon
 /// would never repeat) always render to an exposition the strict parser accepts.
 final class NoDuplicateSeriesTests: XCTestCase {
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func testCollidingNamesAndIdsNeverProduceDuplicateSeries() throws {
         var random = SeededGenerator(state: 42)
         for round in 0..<200 {

@@ -4,19 +4,8 @@ import XCTest
 /// ``DenseStringMap`` against `Dictionary` as the reference, over a long seeded sequence of insertions,
 /// updates and removals (including removal of the last and of the only element).
 final class DenseStringMapTests: XCTestCase {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func testBehavesLikeADictionary() {
-        var random = SplitMix64(state: 7)
+        var random = SeededGenerator(state: 7)
         var map = DenseStringMap<Int>()
         var reference: [String: Int] = [:]
         for step in 0..<20_000 {
