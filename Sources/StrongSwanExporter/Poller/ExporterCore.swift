@@ -101,8 +101,7 @@ public actor ExporterCore {
         publish()
     }
 
-    /// Records a poll that could not reach charon (or lost it mid-poll): `strongswan_up` turns 0 and charon's
-    /// series are withheld until it is back; exporter-lifetime counters stay.
+    /// Re-applies the events that arrived while the poll ran to its SA list (models or summaries).
     private func patch<Entry: SAListEntry>(_ sas: inout [Entry],
                                           withEventsDuringPoll events: [(name: String, message: VICIMessage)]?) {
         for event in events ?? [] {
@@ -110,6 +109,8 @@ public actor ExporterCore {
         }
     }
 
+    /// Records a poll that could not reach charon (or lost it mid-poll): `strongswan_up` turns 0 and charon's
+    /// series are withheld until it is back; exporter-lifetime counters stay.
     public func pollFailed(error: String, statuses: [String: CollectorStatus], duration: Double) {
         eventsDuringPoll = nil
         // Once per outage, including one that starts with the exporter (charon not there, or talking nonsense,
