@@ -2,9 +2,13 @@
 /// `uniqueid`s events refer to. About a tenth of the full ``IKESA`` model, which matters on concentrators
 /// with tens of thousands of road warriors (the list is kept between polls so events can patch it).
 public struct SASummary: SAListEntry, Hashable {
+    /// The connection's name.
     public var name: String
+    /// charon's `uniqueid` of the IKE_SA.
     public var uniqueID: String
+    /// The IKE_SA's state, as charon names it.
     public var state: String
+    /// Summaries of its CHILD_SAs.
     public var childSAs: [ChildSASummary]
 
     /// Creates a summary.
@@ -15,6 +19,7 @@ public struct SASummary: SAListEntry, Hashable {
         self.childSAs = childSAs
     }
 
+    /// Summarizes one model (its CHILD_SAs included).
     public init(_ ike: IKESA) {
         self.init(name: ike.name, uniqueID: ike.uniqueID, state: ike.state, childSAs: ike.childSAs.map(ChildSASummary.init))
     }
