@@ -7,7 +7,7 @@ Scrapes at least COUNT times and, with --min-seconds, for at least S seconds: a 
 intervals holds the scrapes that overlap a poll in their real proportion (a burst of 300 scrapes at 1,000
 tunnels lasts 0.15 s and either misses every poll or falls inside one).
 
-Prints one line: `min=… median=… p99=… max=… ms bytes=… status=…` (the time from sending the request to
+Prints one line: `min=… median=… p99=… max=… ms bytes=… non200=… scrapes=…` (the time from sending the request to
 having read the whole body, measured with time.perf_counter_ns). Exits 1 if any response is not 200.
 """
 import http.client

@@ -220,8 +220,8 @@ public struct TunnelLedger: Sendable {
             var batch = Batch()
             for uid in suspended {
                 guard let record = records[uid] else { continue }
-                if let (i, j) = listed[uid],
-                   Self.sameSA(record, TunnelKey(conn: sas[i].name, child: sas[i].childSAs[j].name), sas[i].childSAs[j]) {
+                let sighting = listed[uid].map { (ike: sas[$0.ike], child: sas[$0.ike].childSAs[$0.child]) }
+                if let sighting, Self.sameSA(record, TunnelKey(conn: sighting.ike.name, child: sighting.child.name), sighting.child) {
                     update(uid, at: now, batch: &batch) { $0.status = .live }
                 } else {
                     end(uid, at: lossTime, batch: &batch)
