@@ -85,7 +85,7 @@ struct PhaseSuite {
         var state = CharonState()
         let vici = ReplayingVICI(charon: charon)
         for name in CollectorCatalogue.names { try await CollectorCatalogue.collect(name, from: vici, into: &state) }
-        state.sas = sas
+        state.sas = .full(sas)
         let enabled = Set(CollectorCatalogue.names)
         let now = Date().timeIntervalSince1970
         for perSA in [true, false] {

@@ -1,24 +1,49 @@
-/// Everything the collectors learned from charon, each part from the last poll in which its collector
-/// succeeded (`nil` if it never did or is disabled).
+import PrometheusExposition
+
+/// Everything the collectors learned from charon: each collector's model from the last poll in which it
+/// succeeded (absent if it never did or is disabled), keyed by the collector.
+///
+/// Read and written through the collector type (`state[PoolsCollector.self]`); collectors whose models other
+/// parts read add a named accessor in their own file (``sas``, ``conns``, ``version``, ``stats``).
 public struct CharonState: Sendable {
-    /// From `version`.
-    public var version: DaemonVersion?
-    /// From `stats`.
-    public var stats: DaemonStats?
-    /// From `list-sas` (updated by events between polls).
-    public var sas: [IKESA]?
-    /// What the exporter keeps of `sas` instead when per-SA families are off (updated by events between
-    /// polls); `sas` is then `nil`.
-    public var saSummaries: [SASummary]?
-    /// From `list-conns`.
-    public var conns: [ConnectionConfig]?
-    /// From `get-counters`.
-    public var counters: IKECounters?
-    /// From `get-pools`.
-    public var pools: [AddressPool]?
-    /// From `list-certs`.
-    public var certs: [LoadedCertificate]?
+    private var models: [String: any Sendable] = [:]
 
     /// Creates an empty state.
     public init() {}
+
+    /// The model of `collector`, if present.
+    public subscript<C: CharonCollector>(_ collector: C.Type) -> C.Model? {
+        get { models[C.name] as? C.Model }
+        set { models[C.name] = newValue }
+    }
+
+    /// Whether the model of the collector named `name` is present.
+    public func contains(_ name: String) -> Bool { models[name] != nil }
+
+    /// Mutates the model of `collector` in place, if present. The model is taken out of the state while
+    /// `body` runs, so that its storage stays uniquely referenced (a large SA list is not copied per event).
+    public mutating func modify<C: CharonCollector>(_ collector: C.Type, _ body: (inout C.Model) -> Void) {
+        guard let erased = models.removeValue(forKey: C.name) else { return }
+        guard var model = (consume erased) as? C.Model else { return }
+        body(&model)
+        models[C.name] = model
+    }
+
+    /// Runs `collector` and stores its model. Throws what the collector threw, leaving the state unchanged.
+    public mutating func collect<C: CharonCollector>(_ collector: C.Type, from vici: some VICIQuerying) async throws {
+        self[C.self] = try await C.collect(from: vici)
+    }
+
+    /// Takes the model of `collector` from `fresh` (what one poll collected), as the collector retains it;
+    /// nothing if `fresh` has none.
+    public mutating func adopt<C: CharonCollector>(_ collector: C.Type, from fresh: CharonState, context: RenderContext) {
+        guard let model = fresh[C.self] else { return }
+        self[C.self] = C.retain(model, context: context)
+    }
+
+    /// Renders the model of `collector`, if present.
+    func render<C: CharonCollector>(_ collector: C.Type, context: RenderContext, into metrics: inout MetricSet) {
+        guard let model = self[C.self] else { return }
+        C.render(model, context: context, into: &metrics)
+    }
 }

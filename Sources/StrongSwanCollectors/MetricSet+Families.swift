@@ -10,10 +10,9 @@ extension MetricSet {
     }
 }
 
-/// Creates an empty family from constant parts; `nil` only if the constant parts are invalid, which the
-/// catalogue tests rule out.
+/// Creates an empty family from constant parts (see ``MetricFamily/declared(_:_:_:_:)``).
 func family(_ name: String, _ help: String, _ type: MetricType, _ labels: [String] = []) -> MetricFamily? {
-    try? MetricFamily(name: name, help: help, type: type, labelNames: labels)
+    .declared(name, help, type, labels)
 }
 
 extension Optional where Wrapped == MetricFamily {

@@ -1,4 +1,5 @@
-/// What rendering needs besides the collected models: the poll's clock and the per-SA switch.
+/// What collecting and rendering need besides a collector's own model: the poll's clock, the per-SA switch
+/// and the other collectors' models.
 public struct RenderContext: Sendable {
     /// Unix time (seconds) at which the poll that produced the models completed; relative times that charon
     /// reports ("seconds ago", "seconds until") are turned into absolute timestamps with it.
@@ -6,10 +7,14 @@ public struct RenderContext: Sendable {
     /// Whether per-IKE_SA and per-CHILD_SA families are rendered (off on very large gateways; the
     /// per-connection aggregates are rendered either way).
     public var perSA: Bool
+    /// The state being rendered: the models of every enabled collector that has one (the SA collector reads
+    /// the configured connections from it).
+    public var state: CharonState
 
     /// Creates a context.
-    public init(now: Double, perSA: Bool = true) {
+    public init(now: Double, perSA: Bool = true, state: CharonState = CharonState()) {
         self.now = now
         self.perSA = perSA
+        self.state = state
     }
 }

@@ -1,5 +1,9 @@
 /// Parses Prometheus-style durations (`15s`, `500ms`, `1m30s`, `2h`) used by flags.
 public enum DurationParser {
+    /// What a flag's error message says a valid value is.
+    public static let expected = "a positive duration of at most 30 days, like 500ms, 15s, 1m30s or 2h"
+
+
     /// The duration `text` denotes, or `nil` if it is not a positive duration of at most 30 days.
     public static func parse(_ text: String) -> Duration? {
         guard !text.isEmpty, text.utf8.count <= 32 else { return nil }
@@ -20,7 +24,9 @@ public enum DurationParser {
             }
             let (product, overflow) = number.multipliedReportingOverflow(by: factor)
             guard !overflow else { return false }
-            totalMilliseconds = totalMilliseconds.addingReportingOverflow(product).partialValue
+            let (sum, sumOverflow) = totalMilliseconds.addingReportingOverflow(product)
+            guard !sumOverflow else { return false }
+            totalMilliseconds = sum
             number = 0
             haveNumber = false
             unit = ""

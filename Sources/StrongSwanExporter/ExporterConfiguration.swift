@@ -1,5 +1,7 @@
 import Logging
+import NIOCore
 import StrongSwanCollectors
+import VICI
 
 /// Everything the agent needs, assembled from the command line.
 public struct ExporterConfiguration: Sendable {
@@ -16,7 +18,7 @@ public struct ExporterConfiguration: Sendable {
     /// Path of the exporter-toolkit web config file (TLS, basic auth), if any.
     public var webConfigFile: String?
     /// Poller settings (interval, collectors, per-SA switch).
-    public var poller: PollerConfiguration = PollerConfiguration(enabledCollectors: Set(CollectorCatalogue.names))
+    public var poller: PollerConfiguration = PollerConfiguration(enabledCollectors: CollectorCatalogue.enabledByDefault)
     /// Whether to follow VICI events between polls (for `--vici.socket` and for every probe target).
     public var followEvents: Bool = true
     /// Multi-target probing (`/probe`); off unless targets are allowed.
@@ -28,4 +30,27 @@ public struct ExporterConfiguration: Sendable {
 
     /// Creates the default configuration.
     public init() {}
+
+    /// The most wire bytes of events a subscription buffers (for `--vici.socket` and every probe target).
+    /// Events wait there only while the cache applies earlier ones. 16 MiB is some 13,000 real child-updown
+    /// events; a burst beyond it ends the subscription, which is re-established, and the full poll that
+    /// follows resynchronises. Decoded, hostile events can take several times their wire size, so the
+    /// library's 64 MiB default would allow hundreds of MiB.
+    public static let maxBufferedEventBytes = 16 * 1024 * 1024
+
+    /// The settings of every command connection to charon (`--vici.socket`, each probe target, `vici`).
+    public var viciConnection: VICIConnection.Configuration {
+        var settings = VICIConnection.Configuration()
+        settings.commandTimeout = TimeAmount(viciTimeout)
+        settings.connectTimeout = TimeAmount(min(viciTimeout, .seconds(5)))
+        return settings
+    }
+
+    /// The settings of every event subscription to charon (`--vici.socket` and each probe target).
+    public var viciEvents: VICIEventStream.Configuration {
+        var settings = VICIEventStream.Configuration()
+        settings.connection = viciConnection
+        settings.maxBufferedBytes = Self.maxBufferedEventBytes
+        return settings
+    }
 }

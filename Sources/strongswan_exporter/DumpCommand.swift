@@ -8,14 +8,15 @@ import StrongSwanExporter
 struct DumpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
-        abstract: "Poll charon once and print the exposition on stdout (exit status 1 if charon was unreachable).")
+        abstract: "Poll charon once and print the exposition on stdout (exit status 1 if charon was unreachable).",
+        discussion: CollectorSwitches.help)
 
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         common.bootstrapLogging()
         var configuration = ExporterConfiguration()
-        common.apply(to: &configuration)
+        try common.apply(to: &configuration)
         let (bytes, up) = await ExporterApp(configuration: configuration).dumpOnce()
         var offset = 0
         while offset < bytes.count {

@@ -5,7 +5,8 @@ import VICI
 /// `run` (the default): the long-running agent.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Poll charon and serve /metrics, and /probe for allowed targets (the default).")
+        commandName: "run", abstract: "Poll charon and serve /metrics, and /probe for allowed targets (the default).",
+        discussion: CollectorSwitches.help)
 
     @OptionGroup var common: CommonOptions
 
@@ -54,15 +55,11 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("--probe.target: \(error.message)")
             }
         }
-        guard DurationParser.parse(probeIdleTimeout) != nil else {
-            throw ValidationError("--probe.idle-timeout: '\(probeIdleTimeout)' is not a duration like 10m or 30s")
-        }
+        _ = try DurationFlag.parse(probeIdleTimeout, flag: "--probe.idle-timeout")
         guard probeMaxTargets >= 1 else {
             throw ValidationError("--probe.max-targets must be at least 1")
         }
-        guard DurationParser.parse(pollInterval) != nil else {
-            throw ValidationError("--poll.interval: '\(pollInterval)' is not a duration like 15s or 1m")
-        }
+        _ = try DurationFlag.parse(pollInterval, flag: "--poll.interval")
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/" else {
             throw ValidationError("--web.telemetry-path must start with / and not be / itself")
         }
@@ -71,16 +68,16 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         common.bootstrapLogging()
         var configuration = ExporterConfiguration()
-        common.apply(to: &configuration)
+        try common.apply(to: &configuration)
         if !listenAddresses.isEmpty { configuration.listenAddresses = listenAddresses }
         configuration.systemdSocket = systemdSocket
         configuration.telemetryPath = telemetryPath
         configuration.webConfigFile = webConfigFile
-        configuration.poller.interval = DurationParser.parse(pollInterval) ?? .seconds(15)
+        configuration.poller.interval = try DurationFlag.parse(pollInterval, flag: "--poll.interval")
         configuration.followEvents = followEvents
         configuration.probe.targets = probeTargets
         configuration.probe.targetsFile = probeTargetsFile
-        configuration.probe.idleTimeout = DurationParser.parse(probeIdleTimeout) ?? .seconds(600)
+        configuration.probe.idleTimeout = try DurationFlag.parse(probeIdleTimeout, flag: "--probe.idle-timeout")
         configuration.probe.maxTargets = probeMaxTargets
         try await ExporterApp(configuration: configuration).run()
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StrongSwanExporter
 
 /// `strongswan_exporter`: a Prometheus exporter for strongSwan's charon over VICI.
 @main
@@ -11,7 +12,7 @@ struct StrongSwanExporterCommand: AsyncParsableCommand {
             list-certs), follows its events between polls, and serves the pre-rendered exposition on \
             --web.telemetry-path. Scrapes never query charon.
             """,
-        version: "0.1.0",
+        version: ExporterVersion.current,
         subcommands: [RunCommand.self, DumpCommand.self, VICICommand.self],
         defaultSubcommand: RunCommand.self
     )

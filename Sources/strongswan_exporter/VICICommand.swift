@@ -15,11 +15,7 @@ struct VICICommand: AsyncParsableCommand {
             Examples: strongswan_exporter vici list-sas --stream list-sa; strongswan_exporter vici get-counters all=yes
             """)
 
-    @Option(name: .customLong("vici.socket"), help: "VICI endpoint: unix:///path or tcp://host:port.")
-    var viciSocket: String = "unix:///var/run/charon.vici"
-
-    @Option(name: .customLong("vici.timeout"), help: "Timeout of the command (e.g. 10s).")
-    var viciTimeout: String = "10s"
+    @OptionGroup var vici: VICIOptions
 
     @Option(name: .customLong("stream"), help: "Event to register for and print while the command runs (e.g. list-sa).")
     var stream: String?
@@ -37,19 +33,12 @@ struct VICICommand: AsyncParsableCommand {
     @Argument(help: "Arguments as key=value.")
     var arguments: [String] = []
 
-    func validate() throws {
-        guard DurationParser.parse(viciTimeout) != nil else {
-            throw ValidationError("--vici.timeout: '\(viciTimeout)' is not a duration like 10s")
-        }
-    }
-
     func run() async throws {
         let message = try VICIMessage(arguments: arguments)
-        let endpoint = try VICIEndpoint(parsing: viciSocket)
-        var settings = VICIConnection.Configuration()
-        let (seconds, _) = (DurationParser.parse(viciTimeout) ?? .seconds(10)).components
-        settings.commandTimeout = .seconds(seconds)
-        let connection = try await VICIConnection.connect(to: endpoint, configuration: settings)
+        var configuration = ExporterConfiguration()
+        try vici.apply(to: &configuration)
+        let endpoint = try VICIEndpoint(parsing: configuration.viciURI)
+        let connection = try await VICIConnection.connect(to: endpoint, configuration: configuration.viciConnection)
         defer { Task { await connection.close() } }
         var frames = ByteBuffer()
         let response: VICIMessage

@@ -58,8 +58,7 @@ final class ConnectionStatesRendererTests: XCTestCase {
     func testManyIKESAsWithOneNameAreCountedNotDuplicated() throws {
         let sas = (1...3).map { sa("rw", "\($0)", "ESTABLISHED", [child("rw", "\($0)", "INSTALLED")]) }
         var metrics = MetricSet()
-        SAsCollector.render(sas, context: RenderContext(now: 1000), into: &metrics)
-        ConnectionStatesRenderer.render(sas: sas, conns: nil, into: &metrics)
+        SAsCollector.render(.full(sas), context: RenderContext(now: 1000), into: &metrics)
         XCTAssertEqual(metrics.droppedSampleCount, 0)
         let out = try ExpositionParser().parse(metrics.encoded())
         XCTAssertEqual(out.value("strongswan_connection_ike_sas", ["conn": "rw", "state": "ESTABLISHED"]), 3)

@@ -34,9 +34,11 @@ final class NoDuplicateSeriesTests: XCTestCase {
             var conns = [ConnectionConfig(name: "site"), ConnectionConfig(name: "site")]
             conns[0].children = [ChildConfig(name: "net"), ChildConfig(name: "net")]
             var metrics = MetricSet()
-            ConnectionStatesRenderer.render(sas: sas, conns: conns, into: &metrics)
-            SAsCollector.render(sas, context: RenderContext(now: 1_000_000), into: &metrics)
-            ConnsCollector.render(conns, context: RenderContext(now: 1_000_000), into: &metrics)
+            var state = CharonState()
+            state.sas = .full(sas)
+            state.conns = conns
+            CollectorCatalogue.render(
+                state, enabled: Set(CollectorCatalogue.names), context: RenderContext(now: 1_000_000), into: &metrics)
             XCTAssertEqual(metrics.rejectedFamilyNames, [], "round \(round)")
             // The strict parser rejects any duplicate series.
             XCTAssertNoThrow(try ExpositionParser().parse(metrics.encoded()), "round \(round)")

@@ -5,6 +5,7 @@ import VICI
 public enum CertsCollector: CharonCollector {
     public static let name = "certs"
     public static let summary = "loaded certificates and their validity from `list-certs`"
+    public static let commands = ["list-certs"]
 
     public static func collect(from vici: some VICIQuerying) async throws -> [LoadedCertificate] {
         var certificates: [LoadedCertificate] = []

@@ -5,6 +5,7 @@ import VICI
 public enum ConnsCollector: CharonCollector {
     public static let name = "conns"
     public static let summary = "loaded connections and their CHILD_SA configs from `list-conns` (connection and tunnel info)"
+    public static let commands = ["list-conns", "list-policies"]
 
     public static func collect(from vici: some VICIQuerying) async throws -> [ConnectionConfig] {
         var conns: [ConnectionConfig] = []
@@ -60,5 +61,13 @@ public enum ConnsCollector: CharonCollector {
         }
         metrics.addNonEmpty(info)
         metrics.addNonEmpty(tunnels)
+    }
+}
+
+extension CharonState {
+    /// The loaded connections (`list-conns`), when the `conns` collector has them.
+    public var conns: [ConnectionConfig]? {
+        get { self[ConnsCollector.self] }
+        set { self[ConnsCollector.self] = newValue }
     }
 }

@@ -6,6 +6,8 @@ import VICI
 public enum CountersCollector: CharonCollector {
     public static let name = "counters"
     public static let summary = "IKE message, rekey and invalid-message counters from `get-counters` (needs charon's counters plugin)"
+    /// `get-counters all=yes` (per connection), then `get-counters` (global).
+    public static let commands = ["get-counters", "get-counters"]
 
     public static func collect(from vici: some VICIQuerying) async throws -> IKECounters {
         var all = VICIMessage()

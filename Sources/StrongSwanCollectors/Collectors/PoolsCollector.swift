@@ -5,6 +5,7 @@ import VICI
 public enum PoolsCollector: CharonCollector {
     public static let name = "pools"
     public static let summary = "virtual IP pools and their leases from `get-pools`"
+    public static let commands = ["get-pools"]
 
     public static func collect(from vici: some VICIQuerying) async throws -> [AddressPool] {
         AddressPool.all(in: try await vici.call("get-pools", VICIMessage()))

@@ -4,24 +4,43 @@ import VICI
 /// `list-sas`: every IKE_SA and CHILD_SA, streamed as `list-sa` events and mapped one by one.
 ///
 /// Per-SA families carry `conn` and `ike_id` (and `child`, `child_id` for CHILD_SAs); descriptive labels sit
-/// on the `*_info` series only. With ``RenderContext/perSA`` off, nothing per SA is rendered; the
-/// per-connection aggregates (rendered by ``ConnectionStatesRenderer``) remain.
+/// on the `*_info` series only. With ``RenderContext/perSA`` off, only a summary of each SA is kept and
+/// nothing per SA is rendered; the per-connection aggregates (``ConnectionStatesRenderer``, which reads the
+/// configured connections from the state when they are collected) remain.
 public enum SAsCollector: CharonCollector {
     public static let name = "sas"
     public static let summary = "IKE_SAs and CHILD_SAs from `list-sas`: state, traffic, timestamps (per SA and per connection)"
+    public static let commands = ["list-sas"]
 
-    public static func collect(from vici: some VICIQuerying) async throws -> [IKESA] {
+    public static func collect(from vici: some VICIQuerying) async throws -> SAList {
         var sas: [IKESA] = []
         _ = try await vici.stream("list-sas", event: "list-sa", VICIMessage()) { event in
             sas.append(contentsOf: IKESA.all(in: event))
         }
-        return sas
+        return .full(sas)
+    }
+
+    /// Keeps summaries only when per-SA families are off (the list is kept between polls for events to patch).
+    public static func retain(_ model: SAList, context: RenderContext) -> SAList {
+        context.perSA ? model : model.summarized()
+    }
+
+    public static func render(_ model: SAList, context: RenderContext, into metrics: inout MetricSet) {
+        let conns = context.state.conns
+        switch model {
+        case .full(let sas):
+            ConnectionStatesRenderer.render(sas: sas, conns: conns, into: &metrics)
+            renderPerSA(sas, context: context, into: &metrics)
+        case .summarized(let summaries):
+            ConnectionStatesRenderer.render(sas: summaries, conns: conns, into: &metrics)
+        }
     }
 
     static let ikeKeys = ["conn", "ike_id"]
     static let childKeys = ["conn", "ike_id", "child", "child_id"]
 
-    public static func render(_ model: [IKESA], context: RenderContext, into metrics: inout MetricSet) {
+    /// The per-IKE_SA and per-CHILD_SA families (only with ``RenderContext/perSA``).
+    static func renderPerSA(_ model: [IKESA], context: RenderContext, into metrics: inout MetricSet) {
         guard context.perSA else { return }
         let now = context.now
         var ikeInfo = family(
@@ -122,4 +141,17 @@ public enum SAsCollector: CharonCollector {
 
     @inline(__always)
     static func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }
+}
+
+extension CharonState {
+    /// The SA list (`list-sas`, patched by events between polls), when the `sas` collector has one.
+    public var sas: SAList? {
+        get { self[SAsCollector.self] }
+        set { self[SAsCollector.self] = newValue }
+    }
+
+    /// Applies one VICI event to the kept SA list, if there is one, without copying it.
+    public mutating func patchSAs(event name: String, message: VICIMessage) {
+        modify(SAsCollector.self) { $0.patch(event: name, message: message) }
+    }
 }

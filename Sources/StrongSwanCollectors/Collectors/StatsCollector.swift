@@ -5,6 +5,7 @@ import VICI
 public enum StatsCollector: CharonCollector {
     public static let name = "stats"
     public static let summary = "daemon load from `stats`: workers, job queues, IKE_SA totals, plugins, memory"
+    public static let commands = ["stats"]
 
     public static func collect(from vici: some VICIQuerying) async throws -> DaemonStats {
         DaemonStats(message: try await vici.call("stats", VICIMessage()))
@@ -47,4 +48,9 @@ public enum StatsCollector: CharonCollector {
         }
         metrics.addNonEmpty(mallinfo)
     }
+}
+
+extension CharonState {
+    /// charon's `stats` answer, when the `stats` collector has it.
+    public var stats: DaemonStats? { self[StatsCollector.self] }
 }

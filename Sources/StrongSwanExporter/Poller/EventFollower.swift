@@ -57,7 +57,8 @@ public struct EventFollower: Service {
                         // events under a flood, each applied and rendered): stop at once instead.
                         if Task.isCancelled { break }
                         delivered = true
-                        if await core.apply(event: event.name, message: event.message) { trigger.fire() }
+                        await core.apply(event: event.name, message: event.message)
+                        trigger.fire()
                     }
                 } onCancel: {
                     Task { await events.close() }

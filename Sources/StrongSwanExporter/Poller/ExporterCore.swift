@@ -7,9 +7,6 @@ import VICI
 /// statuses, event-driven tunnel history and the exporter's own poll metrics. Each change re-renders the
 /// exposition once and publishes it to the ``SnapshotStore``; scrapes never touch this actor.
 public actor ExporterCore {
-    /// The build's version, for `strongswan_exporter_build_info`.
-    public static let version = "0.1.0"
-
     let configuration: PollerConfiguration
     let store: SnapshotStore
     let logger: Logger
@@ -67,31 +64,15 @@ public actor ExporterCore {
             }
             self.statuses[name] = status
         }
-        if statuses[VersionCollector.name]?.success == true { state.version = results.version }
-        if statuses[StatsCollector.name]?.success == true { state.stats = results.stats }
-        if statuses[SAsCollector.name]?.success == true {
-            ledger.observe(poll: results.sas ?? [], at: now)
-            // Without per-SA families only a summary of each SA is kept (names, states, uniqueids).
-            state.sas = nil
-            state.saSummaries = nil
-            if configuration.perSA {
-                var sas = results.sas ?? []
-                patch(&sas, withEventsDuringPoll: eventsDuringPoll)
-                state.sas = sas
-            } else {
-                var summaries = SASummary.summarizing(results.sas ?? [])
-                patch(&summaries, withEventsDuringPoll: eventsDuringPoll)
-                state.saSummaries = summaries
-            }
+        let succeeded = Set(statuses.filter { $0.value.success }.map { $0.key })
+        if let sas = results.sas?.full { ledger.observe(poll: sas, at: now) }
+        CollectorCatalogue.adopt(results, succeeded: succeeded, context: renderContext(now: now), into: &state)
+        if results.sas != nil {
+            // The poll's list may predate the events that arrived while it ran: apply them again.
+            for event in eventsDuringPoll ?? [] { state.patchSAs(event: event.name, message: event.message) }
         }
         eventsDuringPoll = nil
-        if statuses[ConnsCollector.name]?.success == true {
-            state.conns = results.conns
-            ledger.configure(results.conns ?? [])
-        }
-        if statuses[CountersCollector.name]?.success == true { state.counters = results.counters }
-        if statuses[PoolsCollector.name]?.success == true { state.pools = results.pools }
-        if statuses[CertsCollector.name]?.success == true { state.certs = results.certs }
+        if let conns = results.conns { ledger.configure(conns) }
         if !up { logger.info("charon reachable", metadata: ["version": "\(state.version?.version ?? "?")"]) }
         up = true
         outageLogged = false
@@ -99,14 +80,6 @@ public actor ExporterCore {
         lastPollTimestamp = now
         lastPollDuration = duration
         publish()
-    }
-
-    /// Re-applies the events that arrived while the poll ran to its SA list (models or summaries).
-    private func patch<Entry: SAListEntry>(_ sas: inout [Entry],
-                                          withEventsDuringPoll events: [(name: String, message: VICIMessage)]?) {
-        for event in events ?? [] {
-            TunnelLedger.patch(&sas, event: event.name, message: event.message)
-        }
     }
 
     /// Records a poll that could not reach charon (or lost it mid-poll): `strongswan_up` turns 0 and charon's
@@ -137,26 +110,15 @@ public actor ExporterCore {
     public func noteReconnect() { reconnects &+= 1 }
 
     /// Applies one VICI event (ike-updown, child-updown, child-rekey, ike-rekey, ike-update) to the cached
-    /// model at once, logs it, and re-renders. Returns whether an early poll is worthwhile.
-    @discardableResult
-    public func apply(event name: String, message: VICIMessage) -> Bool {
+    /// model at once, logs it, and re-renders (at most once per ``eventPublishSpacing``).
+    public func apply(event name: String, message: VICIMessage) {
         eventsReceived[name, default: 0] &+= 1
         let now = wallClock()
         let changes = ledger.apply(event: name, message: message, at: now)
         for change in changes {
             logger.info("\(change.summary)", metadata: change.metadata.mapValues { .string($0) })
         }
-        if up {
-            // Taken out of the state while patched, so that the list is not copied.
-            if var sas = state.sas.take() {
-                TunnelLedger.patch(&sas, event: name, message: message)
-                state.sas = sas
-            }
-            if var summaries = state.saSummaries.take() {
-                TunnelLedger.patch(&summaries, event: name, message: message)
-                state.saSummaries = summaries
-            }
-        }
+        if up { state.patchSAs(event: name, message: message) }
         if let count = eventsDuringPoll?.count {
             if count < ExporterCore.maxEventsDuringPoll {
                 eventsDuringPoll?.append((name, message))
@@ -165,7 +127,6 @@ public actor ExporterCore {
             }
         }
         publishSoon()
-        return true
     }
 
     /// Shortest time between two renderings caused by events: a burst of events is rendered once per spacing
@@ -195,13 +156,16 @@ public actor ExporterCore {
         if publishPending { publish() }
     }
 
+    /// The context collectors retain and render models with.
+    private func renderContext(now: Double) -> RenderContext {
+        RenderContext(now: now, perSA: configuration.perSA)
+    }
+
     /// The one-line summary systemd shows in `STATUS=`.
     public func statusLine() -> String {
         guard up else { return "charon unreachable" }
-        let listed = state.sas?.count ?? state.saSummaries?.count
-        let ikeSAs = state.stats?.ikeSAsTotal.map(String.init) ?? listed.map(String.init) ?? "?"
-        let tunnels = state.sas.map { ledger.tunnelCounts(sas: $0) }
-            ?? ledger.tunnelCounts(sas: state.saSummaries ?? [])
+        let ikeSAs = state.stats?.ikeSAsTotal.map(String.init) ?? state.sas.map { String($0.count) } ?? "?"
+        let tunnels = state.sas?.tunnelCounts(in: ledger) ?? ledger.tunnelCounts(sas: [SASummary]())
         let ms = (lastPollDuration ?? 0) * 1000
         let rounded = Double(Int(ms * 10)) / 10
         return "charon \(state.version?.version ?? "?") up, \(ikeSAs) IKE_SAs, \(tunnels.up)/\(tunnels.configured) tunnels up, poll \(rounded) ms"
@@ -221,13 +185,13 @@ public actor ExporterCore {
     private func renderAndPublish() -> Int {
         let now = wallClock()
         var metrics = MetricSet()
-        var upFamily = try? MetricFamily(
-            name: "strongswan_up", help: "1 if the last poll reached charon over VICI, else 0.", type: .gauge)
+        var upFamily = MetricFamily.declared("strongswan_up", "1 if the last poll reached charon over VICI, else 0.", .gauge)
         upFamily?.add(up ? 1 : 0)
         if let upFamily { metrics.add(upFamily) }
         if up {
-            let context = RenderContext(now: lastPollTimestamp ?? now, perSA: configuration.perSA)
-            CollectorCatalogue.render(state, enabled: configuration.enabledCollectors, context: context, into: &metrics)
+            CollectorCatalogue.render(
+                state, enabled: configuration.enabledCollectors, context: renderContext(now: lastPollTimestamp ?? now),
+                into: &metrics)
         }
         ledger.render(into: &metrics)
         renderSelfMetrics(into: &metrics)
@@ -241,13 +205,13 @@ public actor ExporterCore {
 
     private func renderSelfMetrics(into metrics: inout MetricSet) {
         func gauge(_ name: String, _ help: String, _ labels: [String] = []) -> MetricFamily? {
-            try? MetricFamily(name: name, help: help, type: .gauge, labelNames: labels)
+            .declared(name, help, .gauge, labels)
         }
         func counter(_ name: String, _ help: String, _ labels: [String] = []) -> MetricFamily? {
-            try? MetricFamily(name: name, help: help, type: .counter, labelNames: labels)
+            .declared(name, help, .counter, labels)
         }
         var build = gauge("strongswan_exporter_build_info", "The exporter's version (always 1).", ["version"])
-        build?.add(1, [ExporterCore.version])
+        build?.add(1, [ExporterVersion.current])
         var success = gauge(
             "strongswan_exporter_collector_success", "1 if the collector succeeded in the latest poll.", ["collector"])
         var duration = gauge(

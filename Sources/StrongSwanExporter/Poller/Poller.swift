@@ -52,7 +52,7 @@ public struct Poller: Service {
                     } catch {
                         await core.pollFailed(
                             error: "\(error)", statuses: failedStatuses("\(error)"),
-                            duration: seconds(clock.now - started))
+                            duration: (clock.now - started).inSeconds)
                     }
                 }
                 if let current = session {
@@ -93,10 +93,10 @@ public struct Poller: Service {
             do {
                 try await CollectorCatalogue.collect(name, from: session, into: &results)
                 statuses[name] = CollectorStatus(
-                    success: true, durationSeconds: seconds(clock.now - collectorStart), lastSuccess: nil, lastError: nil)
+                    success: true, durationSeconds: (clock.now - collectorStart).inSeconds, lastSuccess: nil, lastError: nil)
             } catch {
                 statuses[name] = CollectorStatus(
-                    success: false, durationSeconds: seconds(clock.now - collectorStart), lastSuccess: nil,
+                    success: false, durationSeconds: (clock.now - collectorStart).inSeconds, lastSuccess: nil,
                     lastError: "\(error)")
                 if Poller.isConnectionLost(error) {
                     logger.debug("poll aborted", metadata: ["collector": "\(name)", "error": "\(error)"])
@@ -104,12 +104,12 @@ public struct Poller: Service {
                     where configuration.enabledCollectors.contains(other) && statuses[other] == nil {
                         statuses[other] = CollectorStatus(success: false, durationSeconds: 0, lastSuccess: nil, lastError: "\(error)")
                     }
-                    await core.pollFailed(error: "\(error)", statuses: statuses, duration: seconds(clock.now - started))
+                    await core.pollFailed(error: "\(error)", statuses: statuses, duration: (clock.now - started).inSeconds)
                     return false
                 }
             }
         }
-        await core.pollSucceeded(results: results, statuses: statuses, duration: seconds(clock.now - started))
+        await core.pollSucceeded(results: results, statuses: statuses, duration: (clock.now - started).inSeconds)
         return true
     }
 
@@ -131,10 +131,4 @@ public struct Poller: Service {
         }
         return statuses
     }
-}
-
-/// Seconds in a `Duration`, as a Double.
-func seconds(_ duration: Duration) -> Double {
-    let (whole, attoseconds) = duration.components
-    return Double(whole) + Double(attoseconds) / 1e18
 }

@@ -1,4 +1,3 @@
-import NIOCore
 import StrongSwanCollectors
 import VICI
 
@@ -14,14 +13,5 @@ extension VICIConnection: VICISession {
         try await stream(VICIStreamedCommand(command: command, event: event), message, timeout: nil) { event in
             try onEvent(event)
         }
-    }
-}
-
-extension TimeAmount {
-    /// A Swift `Duration` as a NIO `TimeAmount` (saturating).
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        self = .nanoseconds(overflow ? Int64.max : nanos &+ attoseconds / 1_000_000_000)
     }
 }

@@ -24,29 +24,22 @@ public struct ProbeStatistics: Sendable, Hashable {
 
     /// Adds `strongswan_exporter_probe_*` families to `metrics`.
     public func render(into metrics: inout MetricSet) {
-        if var family = try? MetricFamily(
-            name: "strongswan_exporter_probe_targets", help: "Probe targets being polled now.", type: .gauge)
+        if var family = MetricFamily.declared("strongswan_exporter_probe_targets", "Probe targets being polled now.", .gauge)
         {
             family.add(Double(targets))
             metrics.add(family)
         }
-        if var family = try? MetricFamily(
-            name: "strongswan_exporter_probe_allowed_targets", help: "Targets on the probe allow-list.", type: .gauge)
+        if var family = MetricFamily.declared("strongswan_exporter_probe_allowed_targets", "Targets on the probe allow-list.", .gauge)
         {
             family.add(Double(allowedTargets))
             metrics.add(family)
         }
-        if var family = try? MetricFamily(
-            name: "strongswan_exporter_probe_requests_total",
-            help: "Probes by result: success, failure (charon not reached) or why the probe was refused.",
-            type: .counter, labelNames: ["result"])
+        if var family = MetricFamily.declared("strongswan_exporter_probe_requests_total", "Probes by result: success, failure (charon not reached) or why the probe was refused.", .counter, ["result"])
         {
             for result in Self.results { family.add(Double(requests[result] ?? 0), [result]) }
             metrics.add(family)
         }
-        if var family = try? MetricFamily(
-            name: "strongswan_exporter_probe_targets_released_total",
-            help: "Probe targets whose pollers were stopped (idle, no longer allowed, shutdown).", type: .counter)
+        if var family = MetricFamily.declared("strongswan_exporter_probe_targets_released_total", "Probe targets whose pollers were stopped (idle, no longer allowed, shutdown).", .counter)
         {
             family.add(Double(released))
             metrics.add(family)

@@ -61,10 +61,7 @@ final class ProbeTarget: Sendable {
     func scrapeBody() -> ScrapeBody {
         let snapshot = store.snapshot
         var suffix = MetricSet()
-        if var success = try? MetricFamily(
-            name: "probe_success",
-            help: "1 if the target's latest poll reached charon over VICI (same as strongswan_up), else 0.",
-            type: .gauge)
+        if var success = MetricFamily.declared("probe_success", "1 if the target's latest poll reached charon over VICI (same as strongswan_up), else 0.", .gauge)
         {
             success.add(status.reachedCharon ? 1 : 0)
             suffix.add(success)

@@ -78,7 +78,7 @@ public enum ProcessMetrics {
     }
 
     private static func add(_ metrics: inout MetricSet, _ name: String, _ help: String, _ type: MetricType, _ value: Double) {
-        guard var family = try? MetricFamily(name: name, help: help, type: type) else { return }
+        guard var family = MetricFamily.declared(name, help, type) else { return }
         family.add(value)
         metrics.add(family)
     }
