@@ -6,7 +6,6 @@ import NIOCore
 import PrometheusExposition
 import ServiceLifecycle
 import StrongSwanCollectors
-import Synchronization
 import UnixSignals
 import VICI
 
@@ -17,23 +16,23 @@ public struct ExporterApp: Sendable {
     /// The configuration in force.
     public let configuration: ExporterConfiguration
     let logger: Logger
+    /// Command connection settings, built once: `--vici.socket` and every probe target use these.
+    let viciConnection: VICIConnection.Configuration
+    /// Event subscription settings (its buffer bound included), built once for `--vici.socket` and every
+    /// probe target.
+    let viciEvents: VICIEventStream.Configuration
 
     /// Creates the agent.
     public init(configuration: ExporterConfiguration) {
         self.configuration = configuration
         self.logger = Logger(label: "strongswan_exporter")
-    }
-
-    var connectionConfiguration: VICIConnection.Configuration {
-        var settings = VICIConnection.Configuration()
-        settings.commandTimeout = TimeAmount(configuration.viciTimeout)
-        settings.connectTimeout = TimeAmount(min(configuration.viciTimeout, .seconds(5)))
-        return settings
+        self.viciConnection = configuration.viciConnection
+        self.viciEvents = configuration.viciEvents
     }
 
     func makeConnector() -> @Sendable () async throws -> VICIConnection {
         let uri = configuration.viciURI
-        let settings = connectionConfiguration
+        let settings = viciConnection
         return {
             let endpoint = try VICIEndpoint(parsing: uri)
             return try await VICIConnection.connect(to: endpoint, configuration: settings)
@@ -42,14 +41,8 @@ public struct ExporterApp: Sendable {
 
     func makeSubscriber() -> @Sendable ([String]) async throws -> VICIEventStream {
         let uri = configuration.viciURI
-        var settings = VICIEventStream.Configuration()
-        settings.connection = connectionConfiguration
-        // Events wait here only while the cache applies earlier ones. 16 MiB of wire bytes is some 13,000 real
-        // child-updown events; a burst beyond it ends the subscription, which is re-established, and the full
-        // poll that follows resynchronises. Decoded, hostile events can take several times their wire size, so
-        // the library's 64 MiB default would allow hundreds of MiB.
-        settings.maxBufferedBytes = 16 * 1024 * 1024
-        return { [settings] events in
+        let settings = viciEvents
+        return { events in
             let endpoint = try VICIEndpoint(parsing: uri)
             return try await VICIEventStream.subscribe(to: endpoint, events: events, configuration: settings)
         }
@@ -57,20 +50,7 @@ public struct ExporterApp: Sendable {
 
     /// How probe targets' pipelines connect: the same settings as for `--vici.socket`.
     func makeProbeConnectors() -> ProbeConnectors {
-        let settings = connectionConfiguration
-        var eventSettings = VICIEventStream.Configuration()
-        eventSettings.connection = settings
-        var events: (@Sendable (VICIEndpoint) -> @Sendable ([String]) async throws -> VICIEventStream)?
-        if configuration.followEvents {
-            events = { @Sendable [eventSettings] endpoint in
-                { @Sendable names in
-                    try await VICIEventStream.subscribe(to: endpoint, events: names, configuration: eventSettings)
-                }
-            }
-        }
-        return ProbeConnectors(
-            session: { endpoint in { try await VICIConnection.connect(to: endpoint, configuration: settings) } },
-            events: events)
+        ProbeConnectors(connection: viciConnection, events: configuration.followEvents ? viciEvents : nil)
     }
 
     /// The `/probe` manager, when probing is configured (reads the targets file; throws if it is invalid).
@@ -173,7 +153,7 @@ public struct ExporterApp: Sendable {
                 interval: interval, progressWindow: progressWindow,
                 clock: SuspendingClock(), logger: logger, ping: { notifier.watchdog() })
         }
-        let readySent = ReadyFlag()
+        let readySent = OnceFlag()
         let poller = Poller(
             configuration: configuration.poller, connect: { try await connect() }, core: core, trigger: trigger,
             logger: logger,
@@ -182,8 +162,8 @@ public struct ExporterApp: Sendable {
                 let status = await core.statusLine()
                 if readySent.setOnce() { _ = notifier.ready(status: status) } else { _ = notifier.status(status) }
             })
-        // The group shuts down in reverse order: STOPPING=1 goes out first, then the watchdog, the event
-        // follower, the poller, and the HTTP server last (in-flight scrapes finish).
+        // The group shuts down in reverse order: the SIGHUP reloader first, then STOPPING=1 goes out, then the
+        // watchdog, the event follower, the poller, and the HTTP server last (in-flight scrapes finish).
         var services: [any Service] = [server, poller]
         if configuration.followEvents {
             services.append(EventFollower(subscribe: makeSubscriber(), core: core, trigger: trigger, logger: logger))
@@ -192,41 +172,32 @@ public struct ExporterApp: Sendable {
         if let probes { services.append(probes) }
         if let keeper { services.append(keeper) }
         services.append(SystemdStoppingService(notifier: notifier))
+        // Last, so that it stops first: no reload starts once shutdown has begun.
+        services.append(HangupReloader(hangups: hangups, notifier: notifier) {
+            if let path = configuration.webConfigFile {
+                do {
+                    server.reload(webConfig: try WebConfig.load(path: path))
+                    logger.info("web config reloaded", metadata: ["file": "\(path)"])
+                } catch {
+                    logger.error("web config reload failed; keeping the previous one", metadata: ["error": "\(error)"])
+                }
+            }
+            if let probes, let path = configuration.probe.targetsFile {
+                do {
+                    let allowList = try configuration.probe.loadAllowList()
+                    await probes.replaceAllowList(allowList)
+                    logger.info("probe targets reloaded", metadata: ["file": "\(path)", "allowed_targets": "\(allowList.count)"])
+                } catch {
+                    logger.error("probe targets reload failed; keeping the previous ones", metadata: ["error": "\(error)"])
+                }
+            }
+            return await core.statusLine()
+        })
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let reloadTask = Task {
-            for await _ in hangups {
-                _ = notifier.reloading()
-                if let path = configuration.webConfigFile {
-                    do {
-                        server.reload(webConfig: try WebConfig.load(path: path))
-                        logger.info("web config reloaded", metadata: ["file": "\(path)"])
-                    } catch {
-                        logger.error("web config reload failed; keeping the previous one", metadata: ["error": "\(error)"])
-                    }
-                }
-                if let probes, let path = configuration.probe.targetsFile {
-                    do {
-                        let allowList = try configuration.probe.loadAllowList()
-                        await probes.replaceAllowList(allowList)
-                        logger.info("probe targets reloaded", metadata: ["file": "\(path)", "allowed_targets": "\(allowList.count)"])
-                    } catch {
-                        logger.error("probe targets reload failed; keeping the previous ones", metadata: ["error": "\(error)"])
-                    }
-                }
-                _ = notifier.ready(status: await core.statusLine())
-            }
-        }
-        defer { reloadTask.cancel() }
         try await group.run()
     }
 }
 
-/// Set once, from any task.
-final class ReadyFlag: Sendable {
-    private let flag = Synchronization.Mutex(false)
-    /// Returns true the first time only.
-    func setOnce() -> Bool { flag.withLock { value in defer { value = true }; return !value } }
-}

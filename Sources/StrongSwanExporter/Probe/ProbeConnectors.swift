@@ -7,6 +7,8 @@ public struct ProbeConnectors: Sendable {
     public var session: @Sendable (VICIEndpoint) -> VICIConnector
     /// Subscribes to events on an endpoint, or `nil` not to follow events.
     public var events: (@Sendable (VICIEndpoint) -> @Sendable ([String]) async throws -> VICIEventStream)?
+    /// The subscription settings ``events`` uses, when built from settings (``init(connection:events:)``).
+    public private(set) var eventSettings: VICIEventStream.Configuration?
 
     /// Creates the connectors.
     public init(
@@ -15,5 +17,17 @@ public struct ProbeConnectors: Sendable {
     ) {
         self.session = session
         self.events = events
+    }
+
+    /// Connectors that reach each endpoint with `connection` settings and, unless `events` is `nil`, follow
+    /// its events with those subscription settings (the ones `--vici.socket` uses).
+    public init(connection: VICIConnection.Configuration, events: VICIEventStream.Configuration?) {
+        self.session = { endpoint in { try await VICIConnection.connect(to: endpoint, configuration: connection) } }
+        self.events = events.map { settings in
+            { @Sendable endpoint in
+                { @Sendable names in try await VICIEventStream.subscribe(to: endpoint, events: names, configuration: settings) }
+            }
+        }
+        self.eventSettings = events
     }
 }

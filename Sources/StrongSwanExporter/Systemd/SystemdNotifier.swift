@@ -23,6 +23,10 @@ import Musl
 /// - ``reloading()`` when SIGHUP starts a reload, then ``ready(status:)`` when the reload is done;
 /// - ``stopping()`` as the first step of a graceful shutdown (see ``SystemdStoppingService``);
 /// - ``watchdog()`` only through ``WatchdogKeeper``, which withholds it when the poller makes no progress.
+///
+/// Once ``stopping()`` was sent, ``ready(status:)`` and ``reloading()`` send nothing (``Outcome/suppressed``):
+/// a SIGHUP during the shutdown grace period must not tell systemd the service is ready again. Copies of a
+/// notifier share that state.
 public struct SystemdNotifier: Sendable {
     /// What became of a notification.
     public enum Outcome: Sendable, Hashable, CustomStringConvertible {
@@ -33,18 +37,24 @@ public struct SystemdNotifier: Sendable {
         /// libsystemd could not send the datagram; `errno` says why (e.g. `ECONNREFUSED`, `EINVAL` for a
         /// malformed `NOTIFY_SOCKET`).
         case failed(errno: Int32)
+        /// Not sent: `READY=1` or `RELOADING=1` after `STOPPING=1`.
+        case suppressed
 
         /// `sent`, `not configured` or `failed: <strerror>`.
         public var description: String {
             switch self {
             case .sent: "sent"
             case .notConfigured: "not configured"
+            case .suppressed: "suppressed (stopping)"
             case .failed(let errno): "failed: \(String(cString: strerror(errno))) (errno \(errno))"
             }
         }
     }
 
-    /// Creates a notifier. It holds no state: the environment is read by libsystemd on each call.
+    /// Whether `STOPPING=1` was sent (shared by copies).
+    private let stopped = OnceFlag()
+
+    /// Creates a notifier. The environment is read by libsystemd on each call.
     public init() {}
 
     /// Whether `NOTIFY_SOCKET` is set, i.e. whether notifications go anywhere.
@@ -56,7 +66,8 @@ public struct SystemdNotifier: Sendable {
     /// this arrives. Also ends a reload announced with ``reloading()``.
     @discardableResult
     public func ready(status: String? = nil) -> Outcome {
-        send(["READY=1"] + (status.map { [Self.statusAssignment($0)] } ?? []))
+        guard !(stopped.isSet && isConfigured) else { return .suppressed }
+        return send(["READY=1"] + (status.map { [Self.statusAssignment($0)] } ?? []))
     }
 
     /// `STATUS=…`: a one-line, human-readable state shown by `systemctl status`.
@@ -76,7 +87,8 @@ public struct SystemdNotifier: Sendable {
     /// `STOPPING=1`: shutdown has begun. systemd stops the watchdog timer on receipt.
     @discardableResult
     public func stopping() -> Outcome {
-        send(["STOPPING=1"])
+        _ = stopped.setOnce()
+        return send(["STOPPING=1"])
     }
 
     /// `RELOADING=1` with `MONOTONIC_USEC=` (the current `CLOCK_MONOTONIC` in microseconds): a reload has begun.
@@ -85,7 +97,8 @@ public struct SystemdNotifier: Sendable {
     /// (it tells a fresh reload notification from a stale one); systemd 252 ignores the extra field.
     @discardableResult
     public func reloading() -> Outcome {
-        send(["RELOADING=1", "MONOTONIC_USEC=\(Self.monotonicMicroseconds())"])
+        guard !(stopped.isSet && isConfigured) else { return .suppressed }
+        return send(["RELOADING=1", "MONOTONIC_USEC=\(Self.monotonicMicroseconds())"])
     }
 
     /// `EXTEND_TIMEOUT_USEC=…`: asks systemd for `duration` more before the current start, stop or reload
@@ -136,3 +149,4 @@ public struct SystemdNotifier: Sendable {
         return (Duration.seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)).clampedMicroseconds
     }
 }
+

@@ -87,7 +87,7 @@ extension HostileSuite {
             let up = RawVICI.event("child-updown", RawVICI.kv("up", "yes") + sa)
             let down = RawVICI.event("child-updown", sa)
             let batch = Array((0..<128).map { $0 % 2 == 0 ? up : down }.joined())
-            let once = ReadyFlag()
+            let once = OnceFlag()
             var flood = HostileCharon.Script()
             flood.afterRegister = { event, session in
                 guard event == HostileSuite.HostileEventPeerTests.lastEvent else { return }

@@ -70,7 +70,7 @@ extension HostileSuite {
         }
 
         @Test func malformedFrameOnTheEventConnectionIsReportedAndTheSubscriptionRestored() async throws {
-            let once = ReadyFlag()
+            let once = OnceFlag()
             var script = HostileCharon.Script()
             script.afterRegister = { event, session in
                 guard event == Self.lastEvent, once.setOnce() else { return }

@@ -1,5 +1,6 @@
 import Foundation
-import StrongSwanExporter
+@testable import StrongSwanExporter
+import Synchronization
 import Testing
 
 extension ProcessEnvironmentSuite {
@@ -109,10 +110,52 @@ extension ProcessEnvironmentSuite {
             #expect(listener.receive() == "STOPPING=1")
         }
 
+        /// A SIGHUP during the shutdown grace period must not tell systemd the service is ready again.
+        @Test func readyAndReloadingAreSuppressedAfterStopping() throws {
+            try withNotifySocket { listener in
+                let copy = notifier
+                #expect(notifier.stopping() == .sent)
+                #expect(listener.receive() == "STOPPING=1")
+                #expect(copy.reloading() == .suppressed)
+                #expect(copy.ready(status: "reloaded") == .suppressed)
+                #expect(notifier.status("draining") == .sent)
+                #expect(listener.receive() == "STATUS=draining")
+                #expect(listener.receiveIfQueued() == nil)
+            }
+        }
+
+        @Test func hangupReloaderAnnouncesEachReloadAndStopsAtShutdown() async throws {
+            let listener = try NotifySocketListener()
+            try await withEnvironment(systemdEnvironment(["NOTIFY_SOCKET": listener.path])) {
+                let (hangups, signal) = AsyncStream.makeStream(of: Void.self)
+                let reloads = ReloadCount()
+                let reloader = HangupReloader(hangups: hangups, notifier: notifier) {
+                    reloads.value.withLock { $0 += 1 }
+                    return "reloaded"
+                }
+                let task = Task { try await reloader.run() }
+                signal.yield()
+                #expect(listener.receive()?.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") == true)
+                #expect(listener.receive() == "READY=1\nSTATUS=reloaded")
+                #expect(notifier.stopping() == .sent)
+                #expect(listener.receive() == "STOPPING=1")
+                signal.yield()
+                signal.finish()
+                try await task.value
+                #expect(reloads.value.withLock { $0 } == 1, "no reload once STOPPING=1 was sent")
+            }
+            #expect(listener.receiveIfQueued() == nil)
+        }
+
         private func monotonicMicroseconds() -> UInt64 {
             var now = timespec()
             clock_gettime(CLOCK_MONOTONIC, &now)
             return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
         }
     }
+}
+
+/// How many reloads a ``HangupReloader`` ran.
+private final class ReloadCount: Sendable {
+    let value = Mutex(0)
 }
