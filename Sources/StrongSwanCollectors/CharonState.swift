@@ -3,7 +3,7 @@ import PrometheusExposition
 /// Everything the collectors learned from charon: each collector's model from the last poll in which it
 /// succeeded (absent if it never did or is disabled), keyed by the collector.
 ///
-/// Read and written through the collector type (`state[PoolsCollector.self]`); collectors whose models other
+/// Read and written through the collector type (`state[C.self]` for a collector type `C`); collectors whose models other
 /// parts read add a named accessor in their own file (``sas``, ``conns``, ``version``, ``stats``).
 public struct CharonState: Sendable {
     private var models: [String: any Sendable] = [:]
