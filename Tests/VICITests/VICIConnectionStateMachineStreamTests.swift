@@ -164,6 +164,21 @@ struct VICIConnectionStateMachineStreamTests {
         #expect(machine.streamTerminated(one) == [.read])
     }
 
+    /// Frames already buffered when reading paused still arrive: the end of the stream releases the held read
+    /// before the next operation starts.
+    @Test func endOfTheStreamReleasesAHeldRead() {
+        var machine = streaming()
+        _ = machine.enqueue(SM.command("version"), id: two, timeout: SM.timeout)
+        _ = machine.receive(.event(name: "list-sa", message: sa1))
+        _ = machine.readComplete()
+        machine.eventsDelivered(one, demand: .stop)
+        #expect(machine.readRequested() == [])
+        _ = machine.receive(.commandResponse(VICIMessage()))
+        #expect(machine.receive(.eventConfirm) == [
+            .cancelTimeout(one), .read, .succeed(one, VICIMessage()), .send(SM.frame("CMD_REQUEST version")),
+        ])
+    }
+
     @Test func cancellingTheStreamReleasesAHeldRead() {
         var machine = streaming()
         _ = machine.receive(.event(name: "list-sa", message: sa1))
