@@ -7,8 +7,8 @@ import Synchronization
 ///
 /// ## Concurrency model
 ///
-/// The connection is a NIO channel whose pipeline ends in a protocol state machine (an internal channel
-/// handler) that runs on the channel's event loop. Public methods encode the request on the caller's task
+/// The connection is a NIO channel whose pipeline ends in an internal channel handler that runs on the
+/// channel's event loop and drives a pure protocol state machine (`VICIConnectionStateMachine`). Public methods encode the request on the caller's task
 /// (so invalid requests fail immediately, before anything is queued), hand the work to the event loop and
 /// await a promise. The protocol has no sequence numbers, so the state machine runs **one operation at a
 /// time**; concurrent callers are queued in FIFO order. The class is `Sendable`: share one connection
