@@ -34,35 +34,30 @@ extension VICIConnection {
 
     /// `list-sas`: one `list-sa` event per IKE_SA, streamed. Filters: `ike`, `ike-id`, `noblock` (any value
     /// enables non-blocking mode).
-    public func listSAs(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICIStreamedEvents {
+    public func listSAs(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICICommandEvents {
         stream(.listSAs, request, timeout: timeout)
     }
 
     /// `list-conns`: one `list-conn` event per loaded connection, streamed. Filter: `ike`.
-    public func listConns(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICIStreamedEvents {
+    public func listConns(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICICommandEvents {
         stream(.listConns, request, timeout: timeout)
     }
 
     /// `list-certs`: one `list-cert` event per certificate (`data` is DER), streamed. Filters: `type`,
     /// `flag`, `subject`.
-    public func listCerts(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICIStreamedEvents {
+    public func listCerts(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICICommandEvents {
         stream(.listCerts, request, timeout: timeout)
     }
 
     /// `list-policies`: one `list-policy` event per policy, streamed. Set `trap`, `drop` and/or `pass` in
     /// `request`, otherwise nothing is listed.
-    public func listPolicies(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICIStreamedEvents {
+    public func listPolicies(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICICommandEvents {
         stream(.listPolicies, request, timeout: timeout)
-    }
-
-    /// `list-authorities`: one `list-authority` event per certification authority, streamed.
-    public func listAuthorities(_ request: VICIMessage = VICIMessage(), timeout: TimeAmount? = nil) -> VICIStreamedEvents {
-        stream(.listAuthorities, request, timeout: timeout)
     }
 
     /// Any streamed command given by name: registers `event`, sends `command`, streams the events.
     public func stream(_ command: String, event: String, _ message: VICIMessage = VICIMessage(),
-                       timeout: TimeAmount? = nil) -> VICIStreamedEvents {
+                       timeout: TimeAmount? = nil) -> VICICommandEvents {
         stream(VICIStreamedCommand(command: command, event: event), message, timeout: timeout)
     }
 }

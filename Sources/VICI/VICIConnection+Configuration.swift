@@ -23,12 +23,7 @@ extension VICIConnection {
         /// Limits of the wire format (frame size, depth, empty names, duplicate keys).
         public var coding: VICICodingOptions
 
-        /// The default cap on the total wire size of the events collected by
-        /// ``VICIConnection/collect(_:_:timeout:maxBytes:)``; above it the call fails with
-        /// ``VICIError/Code/streamTooLarge`` (the rest of the stream is drained and discarded).
-        public var maxCollectedBytes: Int
-
-        /// Back-pressure for ``VICIStreamedEvents``: when this many decoded events wait for the consumer, the
+        /// Back-pressure for ``VICICommandEvents``: when this many decoded events wait for the consumer, the
         /// connection stops reading from the socket…
         public var streamHighWatermark: Int
 
@@ -39,13 +34,12 @@ extension VICIConnection {
         public var logger: Logger
 
         /// Creates a configuration with the defaults: the shared event loop group, 5 s to connect, 30 s per
-        /// command, the protocol's coding limits, 256 MiB collected per stream, watermarks 64/16, no logging.
+        /// command, the protocol's coding limits, watermarks 64/16, no logging.
         public init(
             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
             connectTimeout: TimeAmount = .seconds(5),
             commandTimeout: TimeAmount = .seconds(30),
             coding: VICICodingOptions = VICICodingOptions(),
-            maxCollectedBytes: Int = 256 * 1024 * 1024,
             streamHighWatermark: Int = 64,
             streamLowWatermark: Int = 16,
             logger: Logger = Logger(label: "vici", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -54,7 +48,6 @@ extension VICIConnection {
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
             self.coding = coding
-            self.maxCollectedBytes = maxCollectedBytes
             self.streamHighWatermark = streamHighWatermark
             self.streamLowWatermark = streamLowWatermark
             self.logger = logger

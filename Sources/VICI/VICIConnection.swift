@@ -1,13 +1,14 @@
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A client connection to charon's VICI socket.
 ///
 /// ## Concurrency model
 ///
-/// The connection is a NIO channel whose pipeline ends in a protocol state machine (an internal channel
-/// handler) that runs on the channel's event loop. Public methods encode the request on the caller's task
+/// The connection is a NIO channel whose pipeline ends in an internal channel handler that runs on the
+/// channel's event loop and drives a pure protocol state machine (`VICIConnectionStateMachine`). Public methods encode the request on the caller's task
 /// (so invalid requests fail immediately, before anything is queued), hand the work to the event loop and
 /// await a promise. The protocol has no sequence numbers, so the state machine runs **one operation at a
 /// time**; concurrent callers are queued in FIFO order. The class is `Sendable`: share one connection
@@ -36,6 +37,8 @@ public final class VICIConnection: Sendable {
 
     let channel: any Channel
     let handler: NIOLoopBound<VICIClientHandler>
+    /// How many operations were submitted (the source of their ids).
+    private let operationCount = Atomic<UInt64>(0)
 
     private init(endpoint: VICIEndpoint, configuration: Configuration, channel: any Channel,
                  handler: NIOLoopBound<VICIClientHandler>) {
@@ -143,47 +146,47 @@ public final class VICIConnection: Sendable {
         checkSuccess: Bool = true
     ) async throws(VICIError) -> VICIMessage {
         let request = try encodeFrame(.commandRequest(name: command, message: message))
-        let token = VICIOperationToken()
+        let id = nextOperationID()
         let promise = channel.eventLoop.makePromise(of: VICIMessage.self)
-        submit(.command(name: command, request: request, promise: promise), token: token, timeout: timeout)
-        let response = try await wait(for: promise.futureResult, token: token)
+        submit(.command(name: command, request: request), caller: .command(promise), id: id, timeout: timeout)
+        let response = try await wait(for: promise.futureResult, id: id)
         if checkSuccess { try response.checkSuccess() }
         return response
     }
 
-    /// Starts a streamed command and returns its events as they arrive; see ``VICIStreamedEvents``.
+    /// Starts a streamed command and returns its events as they arrive; see ``VICICommandEvents``.
     ///
     /// The command is queued at once; iterate the result to receive the events, then ask it for the
-    /// ``VICIStreamedEvents/response()``. Errors (an invalid request, the daemon's refusal, a timeout…) are
+    /// ``VICICommandEvents/response()``. Errors (an invalid request, the daemon's refusal, a timeout…) are
     /// thrown by the iteration.
     public func stream(
         _ command: VICIStreamedCommand,
         _ message: VICIMessage = VICIMessage(),
         timeout: TimeAmount? = nil
-    ) -> VICIStreamedEvents {
-        let token = VICIOperationToken()
-        let promise = channel.eventLoop.makePromise(of: VICIStreamOutcome.self)
-        let producer = VICIStreamedEvents.Producer.makeSequence(
+    ) -> VICICommandEvents {
+        let id = nextOperationID()
+        let promise = channel.eventLoop.makePromise(of: VICIMessage.self)
+        let producer = VICICommandEvents.Producer.makeSequence(
             elementType: VICIMessage.self,
             backPressureStrategy: .init(
                 lowWatermark: max(0, configuration.streamLowWatermark),
                 highWatermark: max(1, configuration.streamHighWatermark, configuration.streamLowWatermark)
             ),
             finishOnDeinit: false,
-            delegate: VICIStreamedEvents.Delegate(handler: handler, token: token)
+            delegate: VICICommandEvents.Delegate(handler: handler, id: id)
         )
         do {
-            let frames = try streamFrames(command, message)
-            let work = VICIClientHandler.Work.streamed(
-                command: command.command, event: command.event, register: frames.register, request: frames.request,
-                unregister: frames.unregister, sink: .producer(producer.source), promise: promise)
-            submit(work, token: token, timeout: timeout)
+            let operation = VICIConnectionStateMachine.Operation.streamed(
+                command: command.command, event: command.event,
+                register: try encodeFrame(.eventRegister(name: command.event)),
+                request: try encodeFrame(.commandRequest(name: command.command, message: message)),
+                unregister: try encodeFrame(.eventUnregister(name: command.event)))
+            submit(operation, caller: .stream(events: producer.source, promise: promise), id: id, timeout: timeout)
         } catch {
             producer.source.finish(error)
             promise.fail(error)
         }
-        return VICIStreamedEvents(sequence: producer.sequence, outcome: promise.futureResult, connection: self,
-                                  token: token)
+        return VICICommandEvents(sequence: producer.sequence, outcome: promise.futureResult, connection: self, id: id)
     }
 
     /// Runs a streamed command, calling `onEvent` for each event as it arrives (one at a time, never
@@ -202,30 +205,6 @@ public final class VICIConnection: Sendable {
         return try await events.response()
     }
 
-    /// Runs a streamed command and collects all its events; returns them with the response.
-    ///
-    /// - Parameter maxBytes: The cap on the events' total wire size (default
-    ///   ``Configuration/maxCollectedBytes``); above it the call fails with ``VICIError/Code/streamTooLarge``
-    ///   after the stream has been drained and the event unregistered.
-    public func collect(
-        _ command: VICIStreamedCommand,
-        _ message: VICIMessage = VICIMessage(),
-        timeout: TimeAmount? = nil,
-        maxBytes: Int? = nil
-    ) async throws(VICIError) -> (events: [VICIMessage], response: VICIMessage) {
-        let frames = try streamFrames(command, message)
-        let token = VICIOperationToken()
-        let promise = channel.eventLoop.makePromise(of: VICIStreamOutcome.self)
-        let work = VICIClientHandler.Work.streamed(
-            command: command.command, event: command.event, register: frames.register, request: frames.request,
-            unregister: frames.unregister, sink: .collect(maxBytes: maxBytes ?? configuration.maxCollectedBytes),
-            promise: promise)
-        submit(work, token: token, timeout: timeout)
-        let outcome = try await wait(for: promise.futureResult, token: token)
-        try outcome.response.checkSuccess()
-        return (outcome.events, outcome.response)
-    }
-
     // MARK: - Subscriptions (used by VICIEventStream)
 
     /// Routes events of registered names into `buffer` from now on.
@@ -237,10 +216,10 @@ public final class VICIConnection: Sendable {
     /// Registers `event` for the attached subscription buffer.
     func register(_ event: String, timeout: TimeAmount? = nil) async throws(VICIError) {
         let register = try encodeFrame(.eventRegister(name: event))
-        let token = VICIOperationToken()
+        let id = nextOperationID()
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        submit(.subscribe(event: event, register: register, promise: promise), token: token, timeout: timeout)
-        try await wait(for: promise.futureResult, token: token)
+        submit(.subscribe(event: event, register: register), caller: .subscribe(promise), id: id, timeout: timeout)
+        try await wait(for: promise.futureResult, id: id)
     }
 
     // MARK: - Plumbing
@@ -251,27 +230,27 @@ public final class VICIConnection: Sendable {
         return buffer
     }
 
-    private func streamFrames(_ command: VICIStreamedCommand, _ message: VICIMessage) throws(VICIError)
-        -> (register: ByteBuffer, request: ByteBuffer, unregister: ByteBuffer) {
-        (try encodeFrame(.eventRegister(name: command.event)),
-         try encodeFrame(.commandRequest(name: command.command, message: message)),
-         try encodeFrame(.eventUnregister(name: command.event)))
+    /// A new operation id, unique on this connection.
+    private func nextOperationID() -> VICIConnectionStateMachine.OperationID {
+        VICIConnectionStateMachine.OperationID(operationCount.add(1, ordering: .relaxed).newValue)
     }
 
-    private func submit(_ work: VICIClientHandler.Work, token: VICIOperationToken, timeout: TimeAmount?) {
+    private func submit(_ operation: VICIConnectionStateMachine.Operation, caller: VICIClientHandler.Caller,
+                        id: VICIConnectionStateMachine.OperationID, timeout: TimeAmount?) {
         let handler = self.handler
         let timeout = timeout ?? configuration.commandTimeout
-        handler.eventLoop.execute { handler.value.enqueue(work, token: token, timeout: timeout) }
+        handler.eventLoop.execute { handler.value.enqueue(operation, caller: caller, id: id, timeout: timeout) }
     }
 
     /// Awaits `future`; if the task is cancelled meanwhile, tells the handler to drop or detach the operation.
-    func wait<Value: Sendable>(for future: EventLoopFuture<Value>, token: VICIOperationToken) async throws(VICIError) -> Value {
+    func wait<Value: Sendable>(for future: EventLoopFuture<Value>, id: VICIConnectionStateMachine.OperationID)
+        async throws(VICIError) -> Value {
         let handler = self.handler
         do {
             return try await withTaskCancellationHandler {
                 try await future.get()
             } onCancel: {
-                handler.eventLoop.execute { handler.value.cancel(token) }
+                handler.eventLoop.execute { handler.value.cancel(id) }
             }
         } catch let error as VICIError {
             throw error

@@ -76,7 +76,8 @@ public struct VICIError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let connectFailed = Code(.connectFailed)
         /// An endpoint URI could not be parsed.
         public static let invalidEndpoint = Code(.invalidEndpoint)
-        /// A streamed command delivered more data than the configured limit.
+        /// A streamed command delivered more data than a limit allows. The library raises it nowhere itself;
+        /// it is for callers that bound what they accumulate from a stream.
         public static let streamTooLarge = Code(.streamTooLarge)
         /// The calling task was cancelled while it waited for the daemon (the connection stays usable: the
         /// library consumes the late answer itself).

@@ -19,8 +19,6 @@ public struct VICIStreamedCommand: Sendable, Hashable, CustomStringConvertible {
     public static let listCerts = VICIStreamedCommand(command: "list-certs", event: "list-cert")
     /// `list-policies` → `list-policy` events (one per policy; swanctl calls it `--list-pols`).
     public static let listPolicies = VICIStreamedCommand(command: "list-policies", event: "list-policy")
-    /// `list-authorities` → `list-authority` events.
-    public static let listAuthorities = VICIStreamedCommand(command: "list-authorities", event: "list-authority")
     /// `initiate` → `control-log` events (pass a `loglevel`).
     public static let initiate = VICIStreamedCommand(command: "initiate", event: "control-log")
     /// `terminate` → `control-log` events (pass a `loglevel`).

@@ -52,7 +52,7 @@ final class VICIAgainstLabTests: XCTestCase {
     func testListConnsMatchesPython() async throws {
         let lab = try LabEnvironment.require()
         let tree = try await assertSameAsPython(lab, "list-conns") { connection in
-            VICITree(events: try await connection.collect(.listConns).events)
+            VICITree(events: try await allEvents(connection.stream(.listConns)))
         }
         let names = tree.items.flatMap { $0.fields.map(\.name) }
         for name in ["site-0001", "site-0050", "site-trap", "site-dead", "rw"] {
@@ -212,7 +212,7 @@ final class VICIAgainstLabTests: XCTestCase {
             _ = try await connection.stats(timeout: .seconds(10))
         }
         await expectVICIError(.connectionClosed, "a streamed command on the same connection") {
-            _ = try await connection.collect(.listSAs, timeout: .seconds(10))
+            _ = try await allEvents(connection.stream(.listSAs, timeout: .seconds(10)))
         }
         await connection.close()
 
@@ -355,7 +355,7 @@ final class VICIAgainstLabTests: XCTestCase {
 
     /// Established site-NNNN IKE_SAs with an installed CHILD_SA.
     func upSiteTunnels(_ connection: VICIConnection) async throws -> Int {
-        let sas = try await connection.collect(.listSAs).events
+        let sas = try await allEvents(connection.stream(.listSAs))
         return sas.filter { event in
             event.sections.contains { name, sa in
                 name.hasPrefix("site-0") && sa.string("state") == "ESTABLISHED"
@@ -387,6 +387,14 @@ final class VICIAgainstLabTests: XCTestCase {
             XCTFail("\(what): expected VICIError \(code), got \(error)", file: file, line: line)
         }
     }
+}
+
+/// All events of a streamed command, after which its response is awaited (a `success = no` response throws).
+func allEvents(_ stream: VICICommandEvents) async throws -> [VICIMessage] {
+    var events: [VICIMessage] = []
+    for try await event in stream { events.append(event) }
+    _ = try await stream.response()
+    return events
 }
 
 /// Collects the events of a subscription for a test to wait on with deadlines.

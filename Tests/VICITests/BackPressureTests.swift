@@ -37,23 +37,23 @@ struct BackPressureTests {
                 try channel.pipeline.syncOperations.handler(type: ReadCounter.self).reads
             }
         }
-        let token = VICIOperationToken()
-        let producer = VICIStreamedEvents.Producer.makeSequence(
+        let id = VICIConnectionStateMachine.OperationID(1)
+        let producer = VICICommandEvents.Producer.makeSequence(
             elementType: VICIMessage.self,
             backPressureStrategy: .init(lowWatermark: 1, highWatermark: 3),
             finishOnDeinit: false,
-            delegate: VICIStreamedEvents.Delegate(handler: handler, token: token))
-        let promise = channel.eventLoop.makePromise(of: VICIStreamOutcome.self)
+            delegate: VICICommandEvents.Delegate(handler: handler, id: id))
+        let promise = channel.eventLoop.makePromise(of: VICIMessage.self)
         var register = ByteBuffer(), request = ByteBuffer(), unregister = ByteBuffer()
         try VICIPacket.eventRegister(name: "list-sa").encodeFrame(into: &register)
         try VICIPacket.commandRequest(name: "list-sas", message: VICIMessage()).encodeFrame(into: &request)
         try VICIPacket.eventUnregister(name: "list-sa").encodeFrame(into: &unregister)
         let source = producer.source
-        let frames = (register, request, unregister)
+        let operation = VICIConnectionStateMachine.Operation.streamed(
+            command: "list-sas", event: "list-sa", register: register, request: request, unregister: unregister)
         try await channel.testingEventLoop.executeInContext {
-            handler.value.enqueue(.streamed(command: "list-sas", event: "list-sa", register: frames.0, request: frames.1,
-                                            unregister: frames.2, sink: .producer(source), promise: promise),
-                                  token: token, timeout: .seconds(30))
+            handler.value.enqueue(operation, caller: .stream(events: source, promise: promise), id: id,
+                                  timeout: .seconds(30))
         }
         #expect(try await channel.readOutbound(as: ByteBuffer.self) == register)
         try await channel.writeInbound(try frame(.eventConfirm))
@@ -75,7 +75,7 @@ struct BackPressureTests {
         #expect(try await channel.readOutbound(as: ByteBuffer.self) == unregister)
         try await channel.writeInbound(try frame(.eventConfirm))
         #expect(try await iterator.next() == nil)
-        #expect(try await promise.futureResult.get().response == VICIMessage())
+        #expect(try await promise.futureResult.get() == VICIMessage())
         _ = try await channel.finish()
     }
 }

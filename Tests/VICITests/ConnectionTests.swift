@@ -33,6 +33,15 @@ func expectVICIError(_ code: VICIError.Code, sourceLocation: SourceLocation = #_
     return nil
 }
 
+/// Runs a streamed command through its async sequence; returns its events and response.
+func streamAll(_ connection: VICIConnection, _ command: VICIStreamedCommand) async throws
+    -> (events: [VICIMessage], response: VICIMessage) {
+    let stream = connection.stream(command)
+    var events: [VICIMessage] = []
+    for try await event in stream { events.append(event) }
+    return (events, try await stream.response())
+}
+
 let charon = FakeCharon()
 let noise = VICIPacket.event(name: "ike-updown", message: VICIMessage([.init("up", .value("yes"))]))
 func listSA(_ i: Int) -> VICIMessage {
@@ -110,7 +119,7 @@ struct ConnectionTests {
         }
         try await withServer(script) { server in
             let connection = try await VICIConnection.connect(to: server.endpoint)
-            let result = try await connection.collect(.listSAs)
+            let result = try await streamAll(connection, .listSAs)
             #expect(result.events == [listSA(1), listSA(2), listSA(3)])
             #expect(result.response == VICIMessage())
             let packets = await server.packets(until: { $0 == .eventUnregister(name: "list-sa") })
@@ -308,7 +317,7 @@ struct ConnectionTests {
             }
             #expect(received == [listSA(1), listSA(2)])
             await expectVICIError(.connectionClosed) { _ = try await connection.version() }
-            await expectVICIError(.connectionClosed) { _ = try await connection.collect(.listSAs) }
+            await expectVICIError(.connectionClosed) { _ = try await streamAll(connection, .listSAs) }
             #expect(!connection.isOpen)
         }
     }
@@ -367,7 +376,7 @@ struct ConnectionTests {
     @Test func unknownStreamEventIsUnknownEvent() async throws {
         try await withServer({ packet, session in charon.handle(packet, session) }) { server in
             let connection = try await VICIConnection.connect(to: server.endpoint)
-            await expectVICIError(.unknownEvent) { _ = try await connection.collect(VICIStreamedCommand(command: "list-things", event: "list-thing")) }
+            await expectVICIError(.unknownEvent) { _ = try await streamAll(connection, VICIStreamedCommand(command: "list-things", event: "list-thing")) }
             // Registration failed, so nothing is sent after the refused EVENT_REGISTER.
             #expect(await server.nextPacket() == .eventRegister(name: "list-thing"))
             #expect(try await connection.version().daemon == "charon")
@@ -379,20 +388,23 @@ struct ConnectionTests {
     @Test func unknownStreamCommandStillUnregisters() async throws {
         try await withServer({ packet, session in charon.handle(packet, session) }) { server in
             let connection = try await VICIConnection.connect(to: server.endpoint)
-            await expectVICIError(.unknownCommand) { _ = try await connection.collect(VICIStreamedCommand(command: "list-nothing", event: "list-sa")) }
+            await expectVICIError(.unknownCommand) { _ = try await streamAll(connection, VICIStreamedCommand(command: "list-nothing", event: "list-sa")) }
             let packets = await server.packets(until: { $0 == .eventUnregister(name: "list-sa") })
             #expect(packets.count == 3)
             await connection.close()
         }
     }
 
-    @Test func collectingFormEnforcesItsByteCap() async throws {
+    /// A consumer that stops after the first event: the connection drains the rest and unregisters, and the
+    /// next stream receives all of its own events and nothing left over from the abandoned one.
+    @Test func abandonedStreamIsDrainedBeforeTheNext() async throws {
         try await withServer({ packet, session in charon.handle(packet, session) }) { server in
             let connection = try await VICIConnection.connect(to: server.endpoint)
-            await expectVICIError(.streamTooLarge) { _ = try await connection.collect(.listSAs, maxBytes: 40) }
+            for try await _ in connection.listSAs() { break }
             let packets = await server.packets(until: { $0 == .eventUnregister(name: "list-sa") })
             #expect(packets.count == 3)
-            #expect(try await connection.collect(.listSAs).events.count == 3)
+            let result = try await streamAll(connection, .listSAs)
+            #expect(result.events.map { $0.sections.map(\.name) } == [["site-1"], ["site-2"], ["site-3"]])
             await connection.close()
         }
     }

@@ -24,7 +24,7 @@ import NIOCore
 /// iterating on an actor (e.g. the main actor) costs two executor hops per event — in a measurement with
 /// 10,000 SAs over a unix socket, about 50 ms from a nonisolated function against about 200 ms from the
 /// main actor.
-public struct VICIStreamedEvents: AsyncSequence, Sendable {
+public struct VICICommandEvents: AsyncSequence, Sendable {
     /// A decoded event message.
     public typealias Element = VICIMessage
     /// Iteration fails only with ``VICIError``.
@@ -37,25 +37,26 @@ public struct VICIStreamedEvents: AsyncSequence, Sendable {
     /// Forwards the consumer's demand and disappearance to the connection's handler.
     struct Delegate: NIOAsyncSequenceProducerDelegate {
         let handler: NIOLoopBound<VICIClientHandler>
-        let token: VICIOperationToken
+        let id: VICIConnectionStateMachine.OperationID
 
         func produceMore() {
             let handler = self.handler
-            let token = self.token
-            handler.eventLoop.execute { handler.value.streamDemand(token) }
+            let id = self.id
+            handler.eventLoop.execute { handler.value.streamDemand(id) }
         }
 
         func didTerminate() {
             let handler = self.handler
-            let token = self.token
-            handler.eventLoop.execute { handler.value.streamTerminated(token) }
+            let id = self.id
+            handler.eventLoop.execute { handler.value.streamTerminated(id) }
         }
     }
 
     let sequence: Producer
-    let outcome: EventLoopFuture<VICIStreamOutcome>
+    /// The command's response, after the event has been unregistered.
+    let outcome: EventLoopFuture<VICIMessage>
     let connection: VICIConnection
-    let token: VICIOperationToken
+    let id: VICIConnectionStateMachine.OperationID
 
     /// Creates the iterator (only one per sequence).
     public func makeAsyncIterator() -> AsyncIterator {
@@ -87,8 +88,8 @@ public struct VICIStreamedEvents: AsyncSequence, Sendable {
     /// until the deadline, because the unread events hold the stream back). A response with `success = no`
     /// fails with ``VICIError/Code/commandFailed``.
     public func response() async throws(VICIError) -> VICIMessage {
-        let outcome = try await connection.wait(for: outcome, token: token)
-        try outcome.response.checkSuccess()
-        return outcome.response
+        let response = try await connection.wait(for: outcome, id: id)
+        try response.checkSuccess()
+        return response
     }
 }
