@@ -12,7 +12,7 @@ public struct VICIError: Error, Sendable, Hashable, CustomStringConvertible {
             case keyValueInList, listItemOutsideList, unterminatedList, listEndOutsideList, duplicateKey
             case nameTooLong, valueTooLong, depthLimitExceeded, messageTooLarge
             case unknownCommand, unknownEvent, commandFailed, missingKey, invalidValue
-            case timeout, connectionClosed, connectFailed, invalidEndpoint, streamTooLarge
+            case timeout, connectionClosed, connectFailed, invalidEndpoint
             case cancelled, eventBufferOverflow
         }
         private let base: Base
@@ -76,9 +76,6 @@ public struct VICIError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let connectFailed = Code(.connectFailed)
         /// An endpoint URI could not be parsed.
         public static let invalidEndpoint = Code(.invalidEndpoint)
-        /// A streamed command delivered more data than a limit allows. The library raises it nowhere itself;
-        /// it is for callers that bound what they accumulate from a stream.
-        public static let streamTooLarge = Code(.streamTooLarge)
         /// The calling task was cancelled while it waited for the daemon (the connection stays usable: the
         /// library consumes the late answer itself).
         public static let cancelled = Code(.cancelled)

@@ -117,7 +117,7 @@ public struct Poller: Service {
     static func isConnectionLost(_ error: any Error) -> Bool {
         guard let error = error as? VICIError else { return true }
         switch error.code {
-        case .unknownCommand, .unknownEvent, .commandFailed, .missingKey, .invalidValue, .streamTooLarge:
+        case .unknownCommand, .unknownEvent, .commandFailed, .missingKey, .invalidValue:
             return false
         default:
             return true
