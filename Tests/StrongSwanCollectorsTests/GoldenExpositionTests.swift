@@ -1,5 +1,6 @@
 import Foundation
 import PrometheusExposition
+import PrometheusExpositionTesting
 import StrongSwanCollectors
 import VICI
 import XCTest

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import PrometheusExposition
+import PrometheusExpositionTesting
 import Testing
 @testable import StrongSwanExporter
 @testable import VICI

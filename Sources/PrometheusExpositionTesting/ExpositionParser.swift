@@ -1,3 +1,5 @@
+import PrometheusExposition
+
 /// A strict parser of the Prometheus text exposition format, version 0.0.4, for tests and checks.
 ///
 /// It accepts what the format allows (blank lines, comments, optional blanks between tokens, a
