@@ -1,0 +1,33 @@
+import Foundation
+import XCTest
+
+/// What a test does when something it needs from outside the package (the lab, a tool such as promtool or
+/// systemd-socket-activate) is missing: on a developer's machine it is skipped (XCTSkip, with the reason);
+/// under CI (`CI=true`), which must run every test, it fails with the reason.
+enum CIRequirement {
+    /// Whether this run is CI's (`CI=true`).
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// The error to throw when `missing` is missing: a failure under CI, an XCTSkip elsewhere.
+    static func missing(_ missing: String) -> any Error {
+        isCI
+            ? Missing(description: "CI=true, and this test must run there: \(missing) is missing")
+            : XCTSkip("\(missing) is missing (under CI=true this test fails)")
+    }
+
+    /// Returns when `available`; otherwise throws ``missing(_:)``.
+    static func require(_ available: Bool, _ missing: @autoclosure () -> String) throws {
+        guard !available else { return }
+        throw Self.missing(missing())
+    }
+
+    /// Returns when the file at `path` is executable; otherwise throws ``missing(_:)``. `package` names what
+    /// provides it.
+    static func requireExecutable(_ path: String, from package: String) throws {
+        try require(FileManager.default.isExecutableFile(atPath: path), "\(path) (\(package))")
+    }
+
+    struct Missing: Error, CustomStringConvertible {
+        let description: String
+    }
+}
