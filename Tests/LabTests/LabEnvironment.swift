@@ -11,13 +11,14 @@ struct LabEnvironment {
     let exporter: String
     let repository: String
 
-    static func require() throws -> LabEnvironment {
+    static func require(file: StaticString = #filePath, line: UInt = #line) throws -> LabEnvironment {
         let env = ProcessInfo.processInfo.environment
         guard let gw = env["LAB_GW_VICI"], let peer = env["LAB_PEER_VICI"], let script = env["LAB_SCRIPT"],
               let exporter = env["EXPORTER_BINARY"]
         else {
             throw CIRequirement.missing(
-                "the real strongSwan lab (LAB_GW_VICI, LAB_PEER_VICI, LAB_SCRIPT or EXPORTER_BINARY unset; `make test` as root starts it)")
+                "the real strongSwan lab (LAB_GW_VICI, LAB_PEER_VICI, LAB_SCRIPT or EXPORTER_BINARY unset; `make test` as root starts it)",
+                file: file, line: line)
         }
         let repository = URL(fileURLWithPath: script).deletingLastPathComponent().deletingLastPathComponent().path
         return LabEnvironment(gwVICI: gw, peerVICI: peer, script: script, exporter: exporter, repository: repository)
