@@ -31,6 +31,9 @@ let package = Package(
         ),
         // Layer 1: Prometheus text exposition model and encoder (no dependencies).
         .target(name: "PrometheusExposition"),
+        // Tests only (not in any product): the strict exposition parser that tests, lab tests and the
+        // fuzzer (scripts/fuzz.sh) read our output back with.
+        .target(name: "PrometheusExpositionTesting", dependencies: ["PrometheusExposition"]),
         // Layer 1: libsystemd (sd_notify, sd_listen_fds), found through pkg-config.
         .systemLibrary(
             name: "CSystemd",
@@ -107,12 +110,12 @@ let package = Package(
         ),
         .testTarget(
             name: "PrometheusExpositionTests",
-            dependencies: ["PrometheusExposition"]
+            dependencies: ["PrometheusExposition", "PrometheusExpositionTesting"]
         ),
         .testTarget(
             name: "StrongSwanCollectorsTests",
             dependencies: [
-                "StrongSwanCollectors", "VICI", "PrometheusExposition",
+                "StrongSwanCollectors", "VICI", "PrometheusExposition", "PrometheusExpositionTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")]
@@ -124,6 +127,7 @@ let package = Package(
                 "StrongSwanCollectors",
                 "VICI",
                 "PrometheusExposition",
+                "PrometheusExpositionTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -168,6 +172,7 @@ let package = Package(
                 "StrongSwanExporter",
                 "StrongSwanCollectors",
                 "PrometheusExposition",
+                "PrometheusExpositionTesting",
             ]
         ),
     ],

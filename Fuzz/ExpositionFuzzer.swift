@@ -1,12 +1,16 @@
 // libFuzzer target: the text-format encoder's escaping, checked against the strict parser.
 //
-// Built by scripts/fuzz.sh together with Sources/PrometheusExposition. The input is split at NUL bytes: the
+// Built by scripts/fuzz.sh with the modules PrometheusExposition and PrometheusExpositionTesting (the parser),
+// compiled from their sources with coverage instrumentation. The input is split at NUL bytes: the
 // first part is a help text, the others are label values (any bytes, made valid UTF-8 as the exporter's
 // Strings always are), grouped into samples of 1–3 labels whose values come from the input's bytes as raw
 // Double bit patterns (NaN, infinities, subnormals, -0 included). The family is encoded, parsed back with
 // ExpositionParser (which refuses bad escapes, invalid UTF-8, duplicate series…), and every help text,
 // label value and sample value must come back exactly; any difference traps. The one documented difference:
 // the parser drops blanks (space, tab) at the start of a help text, as Prometheus does.
+import PrometheusExposition
+import PrometheusExpositionTesting
+
 @inline(never)
 func check(_ condition: Bool, _ what: @autoclosure () -> String) {
     if !condition {

@@ -9,7 +9,8 @@
 #   vici-decode  Sources/VICI framing, packet and message decoding (Fuzz/VICIDecodeFuzzer.swift);
 #                NIOCore comes from the debug build (.build/debug, built first by this script).
 #   exposition   Sources/PrometheusExposition: label values and help text through the encoder and back
-#                through the strict parser (Fuzz/ExpositionFuzzer.swift).
+#                through the strict parser of Sources/PrometheusExpositionTesting (Fuzz/ExpositionFuzzer.swift);
+#                each library is compiled as its own module, as SwiftPM does.
 # Work files go to $FUZZ_DIR (default .build/fuzz): binaries, corpora (kept between runs), logs, and any
 # crash-* input libFuzzer finds. The script exits non-zero if a target crashed (a trap is a failed property).
 # Each run's last libFuzzer status line (execs, cov, ft, corp, exec/s) is printed as a summary.
@@ -66,8 +67,18 @@ build() {
                 Fuzz/VICIDecodeFuzzer.swift "${VICI_SOURCES[@]}" \
                 "${NIO_OBJECTS[@]}" -o "$FUZZ_DIR/vici-decode" ;;
         exposition)
-            "$SWIFTC" "${FLAGS[@]}" -module-name ExpositionFuzzer \
-                Fuzz/ExpositionFuzzer.swift Sources/PrometheusExposition/*.swift -o "$FUZZ_DIR/exposition" ;;
+            # The two modules as SwiftPM builds them (the parser uses PrometheusExposition's `package` API),
+            # each instrumented, then the fuzzer linked with both.
+            local modules="$FUZZ_DIR/exposition-modules"
+            mkdir -p "$modules"
+            for module in PrometheusExposition PrometheusExpositionTesting; do
+                "$SWIFTC" "${FLAGS[@]}" -wmo -c -package-name strongswan_exporter -module-name "$module" -I "$modules" \
+                    -emit-module -emit-module-path "$modules/$module.swiftmodule" \
+                    Sources/"$module"/*.swift -o "$modules/$module.o"
+            done
+            "$SWIFTC" "${FLAGS[@]}" -module-name ExpositionFuzzer -I "$modules" \
+                Fuzz/ExpositionFuzzer.swift "$modules/PrometheusExposition.o" "$modules/PrometheusExpositionTesting.o" \
+                -o "$FUZZ_DIR/exposition" ;;
         *) echo "unknown target $1" >&2; exit 2 ;;
     esac
 }

@@ -10,7 +10,7 @@ public struct Label: Sendable, Hashable, CustomStringConvertible {
     public var value: String
 
     /// Creates a label. The name is not validated here; ``MetricFamily`` validates its label names
-    /// once, and ``ExpositionParser`` validates what it reads.
+    /// once, and the test-only `ExpositionParser` validates what it reads.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
@@ -35,7 +35,7 @@ public struct Label: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Byte-level check shared with the parser.
-    static func isValidName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isValidName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = bytes.first, isNameStart(first) else { return false }
         if bytes.count >= 2 && first == UInt8(ascii: "_") && bytes[1] == UInt8(ascii: "_") { return false }
         for byte in bytes.dropFirst() where !isNameContinuation(byte) { return false }
@@ -43,12 +43,12 @@ public struct Label: Sendable, Hashable, CustomStringConvertible {
     }
 
     @inline(__always)
-    static func isNameStart(_ byte: UInt8) -> Bool {
+    package static func isNameStart(_ byte: UInt8) -> Bool {
         (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") || byte == UInt8(ascii: "_")
     }
 
     @inline(__always)
-    static func isNameContinuation(_ byte: UInt8) -> Bool {
+    package static func isNameContinuation(_ byte: UInt8) -> Bool {
         isNameStart(byte) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 }

@@ -84,19 +84,19 @@ public struct MetricFamily: Sendable {
     }
 
     /// Byte-level check shared with the parser.
-    static func isValidName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isValidName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = bytes.first, isNameStart(first) else { return false }
         for byte in bytes.dropFirst() where !isNameContinuation(byte) { return false }
         return true
     }
 
     @inline(__always)
-    static func isNameStart(_ byte: UInt8) -> Bool {
+    package static func isNameStart(_ byte: UInt8) -> Bool {
         Label.isNameStart(byte) || byte == UInt8(ascii: ":")
     }
 
     @inline(__always)
-    static func isNameContinuation(_ byte: UInt8) -> Bool {
+    package static func isNameContinuation(_ byte: UInt8) -> Bool {
         Label.isNameContinuation(byte) || byte == UInt8(ascii: ":")
     }
 
@@ -317,7 +317,7 @@ public struct MetricFamily: Sendable {
     }
 
     /// Byte-wise string equality (Swift's `==` treats canonically equivalent strings as equal).
-    static func bytesEqual(_ lhs: String, _ rhs: String) -> Bool {
+    package static func bytesEqual(_ lhs: String, _ rhs: String) -> Bool {
         let left = lhs.utf8, right = rhs.utf8
         guard left.count == right.count else { return false }
         let fast = left.withContiguousStorageIfAvailable { leftBytes in

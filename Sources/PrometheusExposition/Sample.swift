@@ -1,5 +1,6 @@
-/// One sample as read back from a ``MetricFamily`` or an ``ExpositionParser`` result: a sample name,
-/// its labels in order, a value and an optional timestamp.
+/// One sample as read back from a ``MetricFamily`` or a result of the test-only `ExpositionParser`
+/// (target PrometheusExpositionTesting): a sample name, its labels in order, a value and an optional
+/// timestamp.
 ///
 /// Equality compares names, labels (in order), timestamps and values, where two NaN values are equal
 /// (so that parsed expositions can be compared with the model they were encoded from) and `0 == -0`.

@@ -1,17 +1,20 @@
 /// An open-addressing hash index of entries numbered 0, 1, 2, … in insertion order, used to detect
 /// duplicate series cheaply: it stores only each entry's hash and a table of entry numbers, and asks
 /// the caller to compare actual contents when hashes match.
-struct SeriesIndex {
+package struct SeriesIndex {
     /// Entry numbers (-1 = empty); the count is a power of two, at least twice the entry count.
     private var slots: [Int32] = []
     /// The hash of each entry.
     private var hashes: [Int] = []
 
+    /// Creates an empty index.
+    package init() {}
+
     /// The number of entries.
-    var count: Int { hashes.count }
+    package var count: Int { hashes.count }
 
     /// Prepares for `count` entries in total.
-    mutating func reserveCapacity(_ count: Int) {
+    package mutating func reserveCapacity(_ count: Int) {
         hashes.reserveCapacity(count)
         if count * 2 > slots.count { rehash(capacity: Self.capacity(for: count)) }
     }
@@ -19,7 +22,7 @@ struct SeriesIndex {
     /// Returns the first entry with this hash for which `isEqual` is true; if there is none, adds a
     /// new entry (numbered ``count`` before the call) and returns nil.
     @inline(__always)
-    mutating func findOrInsert(hash: Int, isEqual: (Int) -> Bool) -> Int? {
+    package mutating func findOrInsert(hash: Int, isEqual: (Int) -> Bool) -> Int? {
         if (hashes.count + 1) * 2 > slots.count { rehash(capacity: Self.capacity(for: hashes.count + 1)) }
         let mask = slots.count - 1
         var slot = hash & mask
@@ -36,7 +39,7 @@ struct SeriesIndex {
 
     /// Returns the first entry with this hash for which `isEqual` is true, or nil.
     @inline(__always)
-    func find(hash: Int, isEqual: (Int) -> Bool) -> Int? {
+    package func find(hash: Int, isEqual: (Int) -> Bool) -> Int? {
         guard !slots.isEmpty else { return nil }
         let mask = slots.count - 1
         var slot = hash & mask
@@ -69,18 +72,18 @@ struct SeriesIndex {
 
 /// A fast, non-cryptographic 64-bit hash of bytes (8 bytes per step, multiply–xorshift mixing).
 /// Collisions only cost time: every user confirms a hash match by comparing contents.
-enum FastHash {
-    static let seed: UInt64 = 0x243F_6A88_85A3_08D3
+package enum FastHash {
+    package static let seed: UInt64 = 0x243F_6A88_85A3_08D3
 
-    @inline(__always)
-    static func mix(_ state: UInt64, _ word: UInt64) -> UInt64 {
+    @inlinable @inline(__always)
+    package static func mix(_ state: UInt64, _ word: UInt64) -> UInt64 {
         var value = (state ^ word) &* 0x9E37_79B9_7F4A_7C15
         value ^= value >> 29
         return value
     }
 
-    @inline(__always)
-    static func finalize(_ state: UInt64) -> UInt64 {
+    @inlinable @inline(__always)
+    package static func finalize(_ state: UInt64) -> UInt64 {
         var value = state
         value ^= value >> 33
         value &*= 0xFF51_AFD7_ED55_8CCD
@@ -91,8 +94,8 @@ enum FastHash {
     }
 
     /// Mixes `bytes` and their length into `state`.
-    @inline(__always)
-    static func combine(_ state: UInt64, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    @inlinable @inline(__always)
+    package static func combine(_ state: UInt64, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var state = mix(state, UInt64(truncatingIfNeeded: bytes.count))
         guard let base = bytes.baseAddress else { return state }
         let raw = UnsafeRawPointer(base)

@@ -1,5 +1,6 @@
 import Foundation
 import PrometheusExposition
+import PrometheusExpositionTesting
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// The real strongSwan lab started by `make test` (lab/lab.sh), described by LAB_* environment variables.
-/// Outside CI, tests skip (and say why) when the lab is not running; under CI (CI=true) they fail instead.
+/// Outside CI, tests skip (and say why) when the lab is not running; under CI (CI=true) they fail instead
+/// (``CIRequirement``).
 struct LabEnvironment {
     let gwVICI: String
     let peerVICI: String
@@ -15,11 +16,9 @@ struct LabEnvironment {
         guard let gw = env["LAB_GW_VICI"], let peer = env["LAB_PEER_VICI"], let script = env["LAB_SCRIPT"],
               let exporter = env["EXPORTER_BINARY"]
         else {
-            let reason = "the real strongSwan lab is not running (LAB_GW_VICI/LAB_SCRIPT/EXPORTER_BINARY unset): run `make test` as root"
-            if env["CI"] == "true" {
-                XCTFail("CI must run the real-daemon tests: \(reason)", file: file, line: line)
-            }
-            throw XCTSkip(reason)
+            throw CIRequirement.missing(
+                "the real strongSwan lab (LAB_GW_VICI, LAB_PEER_VICI, LAB_SCRIPT or EXPORTER_BINARY unset; `make test` as root starts it)",
+                file: file, line: line)
         }
         let repository = URL(fileURLWithPath: script).deletingLastPathComponent().deletingLastPathComponent().path
         return LabEnvironment(gwVICI: gw, peerVICI: peer, script: script, exporter: exporter, repository: repository)

@@ -1,5 +1,6 @@
 import Foundation
 import PrometheusExposition
+import PrometheusExpositionTesting
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -237,9 +238,7 @@ final class SystemdAgainstBinaryTests: XCTestCase {
     func testServesOnTheSocketFromSystemdSocketActivate() throws {
         let lab = try LabEnvironment.require()
         let activator = "/usr/bin/systemd-socket-activate"
-        guard FileManager.default.isExecutableFile(atPath: activator) else {
-            throw XCTSkip("\(activator) is not installed (Debian package systemd)")
-        }
+        try CIRequirement.requireExecutable(activator, from: "Debian package systemd")
         let notify = try SystemdNotifySocket()
         defer { notify.close() }
         let port = try SystemdChild.freePort()

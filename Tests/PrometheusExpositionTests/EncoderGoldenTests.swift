@@ -1,4 +1,5 @@
 import PrometheusExposition
+import PrometheusExpositionTesting
 import Testing
 
 /// Golden outputs written by hand from the text format specification (version 0.0.4).

@@ -2,7 +2,8 @@ import Foundation
 import PrometheusExposition
 import Testing
 
-/// Runs `promtool check metrics` (from Debian's prometheus package) on encoder output.
+/// Runs `promtool check metrics` (from Debian's prometheus package) on encoder output. Without promtool the
+/// tests are skipped, and fail under CI=true (``CIRequirement``).
 @Suite struct PromtoolTests {
     static let promtool = "/usr/bin/promtool"
 
@@ -69,10 +70,7 @@ import Testing
     }
 
     @Test func promtoolAcceptsARichExpositionWithoutAnyRemark() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.promtool) else {
-            print("PromtoolTests: skipping, \(Self.promtool) is not installed (Debian package 'prometheus' provides it)")
-            return
-        }
+        try CIRequirement.requireExecutable(Self.promtool, from: "Debian package prometheus")
         let set = try Self.richSet()
         #expect(set.sampleCount == 1_001 + 1 + 9 + EncoderGoldenTests.valueCases.count + 2)
         let result = try Self.check(set.encoded())
@@ -81,10 +79,7 @@ import Testing
     }
 
     @Test func promtoolRemarksAreSeenByThisHarness() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.promtool) else {
-            print("PromtoolTests: skipping, \(Self.promtool) is not installed (Debian package 'prometheus' provides it)")
-            return
-        }
+        try CIRequirement.requireExecutable(Self.promtool, from: "Debian package prometheus")
         // Hand-written text that breaks promtool's lint rules: the harness must notice.
         let result = try Self.check(Array("# HELP x X.\n# TYPE x counter\nx 1\n".utf8))
         #expect(result.status != 0)

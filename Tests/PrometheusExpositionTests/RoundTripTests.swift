@@ -1,4 +1,5 @@
 import PrometheusExposition
+import PrometheusExpositionTesting
 import Testing
 
 /// Property test: random families (seeded, so failures reproduce) encode to text that the strict

@@ -1,5 +1,6 @@
 import Foundation
 import PrometheusExposition
+import PrometheusExpositionTesting
 import StrongSwanCollectors
 import VICI
 import XCTest
@@ -7,6 +8,7 @@ import XCTest
 /// Every collector over VICI exchanges captured from the real lab charon (see Fixtures/lab/README.md), rendered
 /// with a fixed clock and compared byte for byte with the golden exposition `Fixtures/lab/golden.prom`.
 /// Set UPDATE_GOLDEN=1 to rewrite the golden file after checking the differences against the daemon.
+/// That the golden values are what charon reported is ``GoldenFactsTests``' job.
 final class GoldenExpositionTests: XCTestCase {
     static let files = [
         "version": "version.vici",

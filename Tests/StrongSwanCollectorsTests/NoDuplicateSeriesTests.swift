@@ -1,4 +1,5 @@
 import PrometheusExposition
+import PrometheusExpositionTesting
 import StrongSwanCollectors
 import VICI
 import XCTest

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PrometheusExposition
+import PrometheusExpositionTesting
 import StrongSwanCollectors
 import Synchronization
 @testable import StrongSwanExporter

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PrometheusExposition
+import PrometheusExpositionTesting
 import Synchronization
 import Testing
 @testable import StrongSwanExporter

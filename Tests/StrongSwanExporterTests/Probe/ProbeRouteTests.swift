@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PrometheusExposition
+import PrometheusExpositionTesting
 import Testing
 @testable import StrongSwanExporter
 

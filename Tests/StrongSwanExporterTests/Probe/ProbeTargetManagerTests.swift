@@ -1,4 +1,5 @@
 import PrometheusExposition
+import PrometheusExpositionTesting
 import Testing
 import VICI
 @testable import StrongSwanExporter

@@ -1,3 +1,5 @@
+import PrometheusExposition
+
 /// Why ``ExpositionParser`` rejected an exposition: a ``Code`` to switch over, the 1-based line number
 /// and a human-readable message naming the offending token.
 public struct ExpositionParseError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import PrometheusExposition
+
 /// The identity of a series: a sample name and a label set, normalized the way Prometheus sees it
 /// (labels sorted by name, labels with an empty value removed) and compared byte for byte.
 ///

@@ -1,3 +1,5 @@
+import PrometheusExposition
+
 /// One metric family as read by ``ExpositionParser``: its metadata and samples in input order.
 public struct ParsedFamily: Sendable, Equatable {
     /// The family name from the HELP/TYPE lines (or, without them, the sample name).

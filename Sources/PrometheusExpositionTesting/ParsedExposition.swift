@@ -1,3 +1,5 @@
+import PrometheusExposition
+
 /// The result of ``ExpositionParser/parse(_:)-(String)``: the families in input order, with lookups.
 public struct ParsedExposition: Sendable {
     /// The families, in input order.
