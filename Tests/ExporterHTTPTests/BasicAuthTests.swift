@@ -1,7 +1,8 @@
 import Foundation
 import NIOCore
 import Testing
-@testable import StrongSwanExporter
+@testable import ExporterHTTP
+import HTTPTestSupport
 
 /// Basic authentication from `basic_auth_users`.
 @Suite(.serialized) struct BasicAuthTests {
@@ -32,7 +33,7 @@ import Testing
         try await withHTTPTestTimeout {
             let missing = try #require(try await Self.status(port: port, headers: []))
             #expect(missing.status == 401)
-            #expect(missing.header("WWW-Authenticate") == "Basic realm=\"strongswan_exporter\"")
+            #expect(missing.header("WWW-Authenticate") == "Basic realm=\"exporter\"")
             #expect(try await Self.status(port: port, headers: [Self.basic("prometheus", "wrong")])?.status == 401)
             #expect(try await Self.status(port: port, headers: [Self.basic("nobody", "s3cret:with colon")])?.status == 401)
             #expect(try await Self.status(port: port, headers: ["Authorization: Bearer abc"])?.status == 401)
@@ -86,11 +87,11 @@ import Testing
         ("Zm9vOmJhcg==", "foo:bar"), ("Zm9vOmJh", "foo:ba"), ("Zm9vOmI=", "foo:b"), ("Zm9vOmI", "foo:b"), ("", ""),
     ])
     func base64Decoding(encoded: String, decoded: String) {
-        #expect(Base64.decode(encoded).map { String(decoding: $0, as: UTF8.self) } == decoded)
+        #expect(BasicAuthenticator.decodeBase64(encoded[...]).map { String(decoding: $0, as: UTF8.self) } == decoded)
     }
 
     @Test(arguments: ["Zm9v!", "Z", "Zm9vO===", "Zm=9v", "Zm9v Zg=="])
     func base64Rejects(encoded: String) {
-        #expect(Base64.decode(encoded) == nil)
+        #expect(BasicAuthenticator.decodeBase64(encoded[...]) == nil)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Checks `Authorization: Basic` credentials against the web config's `basic_auth_users`.
@@ -46,11 +47,27 @@ final class BasicAuthenticator: Sendable {
         guard let space = trimmed.firstIndex(of: " ") else { return nil }
         guard trimmed[..<space].lowercased() == "basic" else { return nil }
         let encoded = trimmed[trimmed.index(after: space)...].trimmingHTTPWhitespace()
-        guard let decoded = Base64.decode(encoded),
+        guard let decoded = Self.decodeBase64(encoded),
             let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
         else { return nil }
         let userBytes = decoded[..<colon]
         guard let user = String(validating: userBytes, as: UTF8.self) else { return nil }
         return (user, Array(decoded[(colon + 1)...]))
+    }
+
+    /// Decodes standard base64 (RFC 4648 §4) with Foundation; padding is optional, whitespace and other
+    /// characters are errors (`nil`).
+    static func decodeBase64(_ text: Substring) -> [UInt8]? {
+        var padded = String(text)
+        // Foundation wants whole 4-character groups: complete an unpadded text (a lone 6-bit group, a
+        // remainder of one character, cannot end a valid encoding); padded text is taken as it is.
+        if !padded.utf8.contains(UInt8(ascii: "=")) {
+            switch padded.utf8.count % 4 {
+            case 0: break
+            case 1: return nil
+            case let remainder: padded += String(repeating: "=", count: 4 - remainder)
+            }
+        }
+        return Data(base64Encoded: padded).map { Array($0) }
     }
 }
