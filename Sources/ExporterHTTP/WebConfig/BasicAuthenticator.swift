@@ -57,17 +57,38 @@ final class BasicAuthenticator: Sendable {
 
     /// Decodes standard base64 (RFC 4648 §4) with Foundation; padding is optional, whitespace and other
     /// characters are errors (`nil`).
+    ///
+    /// Foundation's decoder alone is more lenient (it takes `====`, `DS=Y` or `Zuyi=`), so the text is checked
+    /// first: base64 digits, then at most two `=` that complete a 4-character group; without padding, a
+    /// length that leaves a lone 6-bit group (one character past a group) cannot end a valid encoding.
     static func decodeBase64(_ text: Substring) -> [UInt8]? {
+        let utf8 = text.utf8
+        var padding = 0
+        for byte in utf8.reversed() {
+            guard byte == UInt8(ascii: "=") else { break }
+            padding += 1
+        }
+        guard padding <= 2, utf8.dropLast(padding).allSatisfy(Self.isBase64Digit) else { return nil }
         var padded = String(text)
-        // Foundation wants whole 4-character groups: complete an unpadded text (a lone 6-bit group, a
-        // remainder of one character, cannot end a valid encoding); padded text is taken as it is.
-        if !padded.utf8.contains(UInt8(ascii: "=")) {
-            switch padded.utf8.count % 4 {
+        if padding > 0 {
+            guard utf8.count % 4 == 0 else { return nil }
+        } else {
+            switch utf8.count % 4 {
             case 0: break
             case 1: return nil
             case let remainder: padded += String(repeating: "=", count: 4 - remainder)
             }
         }
         return Data(base64Encoded: padded).map { Array($0) }
+    }
+
+    private static func isBase64Digit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"):
+            return true
+        default:
+            return false
+        }
     }
 }
