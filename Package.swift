@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -42,7 +41,8 @@ let package = Package(
         ),
         // Layer 1: libcrypt (crypt_r for bcrypt password hashes in the web config).
         .systemLibrary(name: "CCrypt"),
-        // Layer 1: zlib (CRC-32 and its combination, for completing gzip members per request).
+        // Layer 1: zlib (deflate and inflate of the snapshot's gzip body, CRC-32 and its combination for
+        // completing gzip members per request).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 1: glibc's <malloc.h> (malloc_trim after polls and large renderings).
         .systemLibrary(name: "CMalloc"),
@@ -55,26 +55,37 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        // Layer 3: services (poller, event cache, snapshot store, HTTP server, systemd) and wiring.
+        // Layer 2: the HTTP server (routing, connection guard, limits, TLS, web config, basic auth, rate
+        // limiting); it knows nothing of strongSwan: the exporter supplies the metrics responder and routes.
+        .target(
+            name: "ExporterHTTP",
+            dependencies: [
+                "CCrypt",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Layer 3: services (poller, event cache, snapshot store and its gzip body, systemd) and wiring.
         .target(
             name: "StrongSwanExporter",
             dependencies: [
                 "VICI",
                 "PrometheusExposition",
                 "StrongSwanCollectors",
+                "ExporterHTTP",
                 "CSystemd",
-                "CCrypt",
                 "CZlib",
                 "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Layer 4: command line only.
@@ -120,10 +131,35 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // Helpers for tests that talk HTTP to a server: a raw client, a server in a task, child processes.
+        .target(
+            name: "HTTPTestSupport",
+            dependencies: [
+                "ExporterHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/HTTPTestSupport"
+        ),
+        .testTarget(
+            name: "ExporterHTTPTests",
+            dependencies: [
+                "ExporterHTTP",
+                "HTTPTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(
             name: "StrongSwanExporterTests",
             dependencies: [
                 "StrongSwanExporter",
+                "ExporterHTTP",
+                "HTTPTestSupport",
                 "StrongSwanCollectors",
                 "VICI",
                 "PrometheusExposition",

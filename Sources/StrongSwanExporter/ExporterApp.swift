@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ExporterHTTP
 import Logging
 import NIOCore
 import PrometheusExposition
@@ -138,7 +139,9 @@ public struct ExporterApp: Sendable {
         let server = try await MetricsHTTPServer.bind(
             configuration: MetricsHTTPServerConfiguration(
                 listenAddresses: addresses, telemetryPath: configuration.telemetryPath,
-                routes: probes.map { [ProbeRoute.make(manager: $0)] } ?? []),
+                landingPageTitle: "strongSwan Exporter", landingPageDescription: "Prometheus exporter for strongSwan's charon",
+                authenticationRealm: "strongswan_exporter",
+                routes: probes.map { [ProbeRoute.make(manager: $0, statistics: httpStatistics)] } ?? []),
             webConfig: webConfig, responder: responder, statistics: httpStatistics, logger: logger)
         logger.info("listening", metadata: ["addresses": "\(server.localAddresses)", "vici": "\(configuration.viciURI)"])
 

@@ -1,3 +1,4 @@
+import ExporterHTTP
 import NIOCore
 import NIOHTTP1
 
@@ -13,17 +14,20 @@ public enum ProbeRoute {
     /// The path of the route.
     public static let path = "/probe"
 
-    /// The route, answered by `manager`.
-    public static func make<C: Clock>(manager: ProbeTargetManager<C>) -> HTTPRoute where C.Duration == Duration {
-        HTTPRoute(path: path, methods: [.GET], landingPageLinkText: "Probe (multi-target: /probe?target=URI)") {
+    /// The route, answered by `manager`; gzip responses are counted in `statistics` (pass the server's).
+    public static func make<C: Clock>(
+        manager: ProbeTargetManager<C>, statistics: HTTPServerStatistics
+    ) -> HTTPRoute where C.Duration == Duration {
+        let responses = ScrapeResponseBuilder(statistics: statistics)
+        return HTTPRoute(path: path, methods: [.GET], landingPageLinkText: "Probe (multi-target: /probe?target=URI)") {
             request in
-            await respond(to: request, manager: manager)
+            await respond(to: request, manager: manager, responses: responses)
         }
     }
 
     /// The response to one probe request.
     static func respond<C: Clock>(
-        to request: HTTPServerRequest, manager: ProbeTargetManager<C>
+        to request: HTTPServerRequest, manager: ProbeTargetManager<C>, responses: ScrapeResponseBuilder
     ) async -> HTTPServerResponse where C.Duration == Duration {
         let targets = request.queryValues(named: "target")
         let outcome: ProbeOutcome
@@ -36,16 +40,8 @@ public enum ProbeRoute {
         case .refused(let refusal):
             return .text(refusal.message, status: refusal.status)
         case .served(let body, _):
-            return response(body, acceptEncoding: request.head.headers["Accept-Encoding"])
+            return responses.response(body, for: request)
         }
-    }
-
-    /// A 200 response carrying `body`, gzip-encoded when the client accepts it and a gzip copy exists.
-    static func response(_ body: ScrapeBody, acceptEncoding: [String]) -> HTTPServerResponse {
-        var headers = HTTPHeaders([("Content-Type", body.contentType), ("Vary", "Accept-Encoding")])
-        let (parts, gzip) = body.parts(acceptsGzip: AcceptEncoding(headerValues: acceptEncoding).allowsGzip)
-        if gzip { headers.add(name: "Content-Encoding", value: "gzip") }
-        return HTTPServerResponse(status: .ok, headers: headers, body: parts)
     }
 
     /// Prometheus's scrape timeout less a 0.5 s margin, if the request carries one (never negative).

@@ -1,3 +1,4 @@
+import ExporterHTTP
 import VICI
 
 /// The `--probe.targets-file` format: one target URI per line (`unix:///path` or `tcp://host:port`), blank

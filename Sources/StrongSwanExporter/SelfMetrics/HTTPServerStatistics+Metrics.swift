@@ -1,3 +1,4 @@
+import ExporterHTTP
 import PrometheusExposition
 
 extension HTTPServerStatistics {

@@ -1,4 +1,6 @@
+import ExporterHTTP
 import Foundation
+import HTTPTestSupport
 import Logging
 import NIOCore
 import PrometheusExposition

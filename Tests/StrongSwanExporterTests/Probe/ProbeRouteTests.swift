@@ -1,7 +1,9 @@
+import ExporterHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
 import PrometheusExposition
+import HTTPTestSupport
 import PrometheusExpositionTesting
 import Testing
 @testable import StrongSwanExporter
@@ -9,6 +11,8 @@ import Testing
 /// `/probe` over HTTP: parameters, status codes, gzip, and the route on a real server.
 @Suite(.serialized) struct ProbeRouteTests {
     static let allowed = "unix:///run/ns1/charon.vici"
+    let statistics = HTTPServerStatistics()
+    var responses: ScrapeResponseBuilder { ScrapeResponseBuilder(statistics: self.statistics) }
 
     func request(_ uri: String, headers: [(String, String)] = []) -> HTTPServerRequest {
         HTTPServerRequest(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: HTTPHeaders(headers)))
@@ -23,10 +27,10 @@ import Testing
         let manager = try fakes.manager(allow: [Self.allowed], clock: ContinuousClock())
         for uri in ["/probe", "/probe?target=", "/probe?other=1",
                     "/probe?target=unix%3A%2F%2F%2Frun%2Fns1%2Fcharon.vici&target=unix:///run/ns1/charon.vici"] {
-            let response = await ProbeRoute.respond(to: request(uri), manager: manager)
+            let response = await ProbeRoute.respond(to: request(uri), manager: manager, responses: responses)
             #expect(response.status == .badRequest, "\(uri)")
         }
-        let refused = await ProbeRoute.respond(to: request("/probe?target=unix:///run/other.vici"), manager: manager)
+        let refused = await ProbeRoute.respond(to: request("/probe?target=unix:///run/other.vici"), manager: manager, responses: responses)
         #expect(refused.status == .badRequest)
         #expect(text(refused).contains("not allowed"))
         #expect(fakes.totalAttempts == 0)
@@ -39,9 +43,9 @@ import Testing
         let fakes = FakeProbeCharons()
         let manager = try fakes.manager(allow: [Self.allowed], clock: ContinuousClock())
         for uri in ["/probe?target=unix:///run/ns1/charon.vici", "/probe?target=unix%3A%2F%2F%2Frun%2Fns1%2Fcharon.vici"] {
-            let response = await ProbeRoute.respond(to: request(uri), manager: manager)
+            let response = await ProbeRoute.respond(to: request(uri), manager: manager, responses: responses)
             #expect(response.status == .ok)
-            #expect(response.headers["Content-Type"] == [ScrapeBody.textContentType])
+            #expect(response.headers["Content-Type"] == [ExpositionEncoder.contentType])
             let scrape = try ExpositionParser().parse(Array(text(response).utf8))
             #expect(scrape.value("probe_success") == 1)
             #expect(scrape.samples(named: "strongswan_info").map { $0.label("version") } == ["fake \(Self.allowed)"])
@@ -53,12 +57,14 @@ import Testing
     @Test func gzipBodyDecompressesToTheIdentityBody() async throws {
         let fakes = FakeProbeCharons()
         let manager = try fakes.manager(allow: [Self.allowed], clock: ContinuousClock())
-        let plain = await ProbeRoute.respond(to: request("/probe?target=\(Self.allowed)"), manager: manager)
+        let plain = await ProbeRoute.respond(to: request("/probe?target=\(Self.allowed)"), manager: manager, responses: responses)
         let gzipped = await ProbeRoute.respond(
-            to: request("/probe?target=\(Self.allowed)", headers: [("Accept-Encoding", "gzip")]), manager: manager)
+            to: request("/probe?target=\(Self.allowed)", headers: [("Accept-Encoding", "gzip")]), manager: manager, responses: responses)
         await manager.shutdown()
         #expect(gzipped.headers["Content-Encoding"] == ["gzip"])
         #expect(plain.headers["Content-Encoding"].isEmpty)
+        // The probe's gzip response is counted with the server's, as /metrics counts its own.
+        #expect(statistics.snapshot().gzipResponses == 1)
         var compressed: [UInt8] = []
         for part in gzipped.body { compressed += Array(part.readableBytesView) }
         let decompressed = try await HTTPTestProcess.run(["gzip", "-dc"], input: compressed)
@@ -85,7 +91,7 @@ import Testing
     @Test func theRouteIsServedAndLinkedOnTheLandingPage() async throws {
         let fakes = FakeProbeCharons()
         let manager = try fakes.manager(allow: [Self.allowed], clock: ContinuousClock())
-        let server = try await HTTPTestServer.start(routes: [ProbeRoute.make(manager: manager)])
+        let server = try await HTTPTestServer.start(routes: [ProbeRoute.make(manager: manager, statistics: statistics)])
         let (landing, probe, refused, post) = try await withHTTPTestConnection(port: server.port) { connection in
             try await connection.request("GET", "/")
             let landing = try await connection.readResponse()

@@ -6,20 +6,25 @@ import Musl
 import Darwin
 #endif
 
-/// Reads small files (configs, PEM files) whole, refusing anything larger than a limit.
-enum BoundedFile {
+/// Reads small files (configs, PEM files, target lists) whole, refusing anything larger than a limit.
+public enum BoundedFile {
     /// Why a file could not be read.
-    struct ReadError: Error, CustomStringConvertible {
-        var path: String
-        var reason: String
-        var description: String { "\(self.path): \(self.reason)" }
+    public struct ReadError: Error, CustomStringConvertible {
+        /// The path that was asked for.
+        public var path: String
+        /// What went wrong (the `strerror` text, "not a regular file", or the size limit).
+        public var reason: String
+        /// `path: reason`.
+        public var description: String { "\(self.path): \(self.reason)" }
     }
 
     /// The default limit: 1 MiB, far above any PEM bundle or web config.
-    static let defaultMaxBytes = 1 << 20
+    public static let defaultMaxBytes = 1 << 20
 
     /// Reads the regular file at `path`, which must be at most `maxBytes` long.
-    static func readAll(path: String, maxBytes: Int = defaultMaxBytes) throws(ReadError) -> [UInt8] {
+    ///
+    /// - Throws: ``ReadError`` when the file cannot be opened or read, is not a regular file, or is larger.
+    public static func readAll(path: String, maxBytes: Int = defaultMaxBytes) throws(ReadError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw ReadError(path: path, reason: Self.errnoText())

@@ -1,17 +1,15 @@
 import NIOCore
+import PrometheusExposition
 
-/// The body of one scrape, as the metrics responder hands it to the HTTP server.
+/// The body of one scrape (of `/metrics` or `/probe`), as ``ScrapeResponseBuilder`` turns it into a response.
 ///
 /// The main body is rendered and compressed once per poll by the agent and shared by every request
 /// (``ByteBuffer`` is copy-on-write, so serving it copies nothing). ``suffix`` is a small per-request
 /// tail (for example the exporter's own request counters) appended after the main body. When the client
-/// accepts gzip and ``gzip`` is present, the server sends the precompressed ``GzipPrefix`` and, built per
+/// accepts gzip and ``gzip`` is present, the response carries the precompressed ``GzipPrefix`` and, built per
 /// request without compressing anything, the suffix in stored deflate blocks and the trailer: one gzip member
 /// whose content is the main body followed by the suffix.
 public struct ScrapeBody: Sendable {
-    /// The exposition format version 0.0.4 text content type.
-    public static let textContentType = "text/plain; version=0.0.4; charset=utf-8"
-
     /// The uncompressed main body (produced on demand when the body was made with `lazyIdentity`).
     public var identity: ByteBuffer { identitySource() }
     private let identitySource: @Sendable () -> ByteBuffer
@@ -28,12 +26,12 @@ public struct ScrapeBody: Sendable {
     ///   - identity: the uncompressed main body.
     ///   - gzip: `identity` compressed as the start of a gzip member, if the agent prepared one.
     ///   - suffix: uncompressed bytes to append (stored in the gzip member per request when gzip is chosen).
-    ///   - contentType: the response content type; defaults to ``textContentType``.
+    ///   - contentType: the response content type; defaults to the text format's (`ExpositionEncoder.contentType`).
     public init(
         identity: ByteBuffer,
         gzip: GzipPrefix? = nil,
         suffix: ByteBuffer = ByteBuffer(),
-        contentType: String = ScrapeBody.textContentType
+        contentType: String = ExpositionEncoder.contentType
     ) {
         self.init(lazyIdentity: { identity }, gzip: gzip, suffix: suffix, contentType: contentType)
     }
@@ -45,12 +43,12 @@ public struct ScrapeBody: Sendable {
     ///   - lazyIdentity: produces the uncompressed main body; called at most once per response.
     ///   - gzip: the main body compressed as the start of a gzip member, if the agent prepared one.
     ///   - suffix: uncompressed bytes to append (stored in the gzip member per request when gzip is chosen).
-    ///   - contentType: the response content type; defaults to ``textContentType``.
+    ///   - contentType: the response content type; defaults to the text format's (`ExpositionEncoder.contentType`).
     public init(
         lazyIdentity: @escaping @Sendable () -> ByteBuffer,
         gzip: GzipPrefix?,
         suffix: ByteBuffer = ByteBuffer(),
-        contentType: String = ScrapeBody.textContentType
+        contentType: String = ExpositionEncoder.contentType
     ) {
         self.identitySource = lazyIdentity
         self.gzip = gzip

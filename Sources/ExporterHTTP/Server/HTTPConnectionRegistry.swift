@@ -76,9 +76,4 @@ final class HTTPConnectionRegistry: Sendable {
             if isEmpty { continuation.resume() }
         }
     }
-
-    /// The number of open connections.
-    var count: Int {
-        self.state.withLock { $0.channels.count }
-    }
 }

@@ -1,3 +1,4 @@
+import HTTPTestSupport
 import NIOCore
 import Testing
 @testable import StrongSwanExporter

@@ -3,37 +3,46 @@ import NIOPosix
 import NIOSSL
 
 /// One response as read off the wire by ``HTTPTestConnection``.
-struct HTTPTestResponse: Sendable {
-    var status: Int
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
+public struct HTTPTestResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// The header fields in order.
+    public var headers: [(name: String, value: String)]
+    /// The body bytes (none for a response to `HEAD`).
+    public var body: [UInt8]
 
     /// The value of the first header named `name` (case-insensitive).
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         self.headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
     /// Every header named `name`.
-    func headers(named name: String) -> [String] {
+    public func headers(named name: String) -> [String] {
         self.headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
     }
 
-    var bodyText: String { String(decoding: self.body, as: UTF8.self) }
+    /// The body as UTF-8 text.
+    public var bodyText: String { String(decoding: self.body, as: UTF8.self) }
 }
 
 /// Errors of the raw test client.
-enum HTTPTestClientError: Error {
+public enum HTTPTestClientError: Error {
+    /// The connection closed before the whole response arrived.
     case closedMidResponse(received: String)
+    /// The response head could not be parsed.
     case malformedResponse(String)
+    /// ``withHTTPTestTimeout(seconds:_:)`` ran out of time.
     case timedOut
 }
 
 /// A raw HTTP/1.1 client connection for tests: sends exact bytes, parses responses itself.
-struct HTTPTestConnection {
+public struct HTTPTestConnection {
     private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// The writer of raw bytes to the server.
+    public let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private var buffer: [UInt8] = []
-    private(set) var isClosed = false
+    /// Whether the server closed the connection (or it failed).
+    public private(set) var isClosed = false
 
     fileprivate init(
         iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
@@ -44,12 +53,12 @@ struct HTTPTestConnection {
     }
 
     /// Sends `text` as is.
-    func send(_ text: String) async throws {
+    public func send(_ text: String) async throws {
         try await self.outbound.write(ByteBuffer(string: text))
     }
 
     /// Sends a simple request with `Host` and the extra header lines.
-    func request(_ method: String = "GET", _ target: String, headers: [String] = []) async throws {
+    public func request(_ method: String = "GET", _ target: String, headers: [String] = []) async throws {
         var text = "\(method) \(target) HTTP/1.1\r\nHost: test\r\n"
         for header in headers { text += header + "\r\n" }
         try await self.send(text + "\r\n")
@@ -72,7 +81,7 @@ struct HTTPTestConnection {
     }
 
     /// Reads one response; `nil` when the connection closed before any byte of it arrived.
-    mutating func readResponse(toHEAD: Bool = false) async throws -> HTTPTestResponse? {
+    public mutating func readResponse(toHEAD: Bool = false) async throws -> HTTPTestResponse? {
         var headEnd: Int? = nil
         while true {
             if let end = Self.find([13, 10, 13, 10], in: self.buffer) {
@@ -111,14 +120,14 @@ struct HTTPTestConnection {
     }
 
     /// Reads until the server closes; returns whatever arrived.
-    mutating func readUntilClosed() async -> [UInt8] {
+    public mutating func readUntilClosed() async -> [UInt8] {
         while await self.fill() {}
         defer { self.buffer = [] }
         return self.buffer
     }
 
     /// Bytes received but not yet consumed.
-    var pendingBytes: [UInt8] { self.buffer }
+    public var pendingBytes: [UInt8] { self.buffer }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
@@ -130,7 +139,7 @@ struct HTTPTestConnection {
 }
 
 /// Connects to `127.0.0.1:port` (optionally over TLS), runs `body` on the connection, then closes it.
-func withHTTPTestConnection<Result: Sendable>(
+public func withHTTPTestConnection<Result: Sendable>(
     port: Int,
     host: String = "127.0.0.1",
     tls: NIOSSLContext? = nil,
@@ -156,7 +165,7 @@ func withHTTPTestConnection<Result: Sendable>(
 
 /// Runs `body`, failing with ``HTTPTestClientError/timedOut`` if it takes longer than `seconds` (a guard
 /// against hangs, not a wait).
-func withHTTPTestTimeout<Result: Sendable>(
+public func withHTTPTestTimeout<Result: Sendable>(
     seconds: Double = 20,
     _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {

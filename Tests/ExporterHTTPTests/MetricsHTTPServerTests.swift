@@ -3,7 +3,8 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
-@testable import StrongSwanExporter
+@testable import ExporterHTTP
+import HTTPTestSupport
 
 /// The metrics HTTP server, exercised over real sockets on 127.0.0.1.
 @Suite(.serialized) struct MetricsHTTPServerTests {
@@ -17,7 +18,7 @@ import Testing
         }
         #expect(response?.status == 200)
         #expect(response?.bodyText == Self.fullBody)
-        #expect(response?.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(response?.header("Content-Type") == FixedMetricsResponder.contentType)
         #expect(response?.header("Content-Length") == String(Self.fullBody.utf8.count))
         #expect(response?.header("Vary") == "Accept-Encoding")
         #expect(response?.header("Content-Encoding") == nil)
@@ -32,75 +33,13 @@ import Testing
             let head = try #require(try await connection.readResponse(toHEAD: true))
             #expect(head.status == 200)
             #expect(head.header("Content-Length") == String(Self.fullBody.utf8.count))
-            #expect(head.header("Content-Type") == ScrapeBody.textContentType)
+            #expect(head.header("Content-Type") == FixedMetricsResponder.contentType)
             // No body bytes came: the next response starts right away.
             try await connection.request("GET", "/")
             let next = try #require(try await connection.readResponse())
             #expect(next.status == 200)
             #expect(next.bodyText.contains("href=\"/metrics\""))
             #expect(connection.pendingBytes.isEmpty)
-        }
-        try await server.stop()
-    }
-
-    @Test func gzipBodyWithSuffixDecompressesToIdentityPlusSuffix() async throws {
-        let prefix = try GzipPrefix(compressing: ByteBuffer(string: HTTPTestServer.identityBody))
-        let gzipped = Array(prefix.bytes.readableBytesView)
-        let server = try await HTTPTestServer.start(
-            responder: HTTPTestServer.fixedResponder(gzip: prefix)
-        )
-        let response = try #require(
-            try await withHTTPTestConnection(port: server.port) { connection in
-                try await connection.request("GET", "/metrics", headers: ["Accept-Encoding: gzip"])
-                return try await connection.readResponse()
-            }
-        )
-        // One member: curl (libcurl's decoder stops after the first member of a multi-member stream).
-        let viaCurl = try await HTTPTestProcess.run(
-            ["curl", "-sS", "--fail", "--compressed", "http://127.0.0.1:\(server.port)/metrics"], input: [])
-        #expect(String(decoding: viaCurl, as: UTF8.self) == Self.fullBody)
-        try await server.stop()
-        #expect(response.header("Content-Encoding") == "gzip")
-        #expect(response.header("Vary") == "Accept-Encoding")
-        #expect(response.body.count > gzipped.count)  // the precompressed prefix, then the suffix and trailer
-        #expect(Array(response.body.prefix(gzipped.count)) == gzipped)
-        let viaGzip = try await HTTPTestProcess.run(["gzip", "-dc"], input: response.body)
-        #expect(String(decoding: viaGzip, as: UTF8.self) == Self.fullBody)
-        let viaPython = try await HTTPTestProcess.run(
-            ["python3", "-c", "import gzip,sys; sys.stdout.buffer.write(gzip.decompress(sys.stdin.buffer.read()))"],
-            input: response.body
-        )
-        #expect(String(decoding: viaPython, as: UTF8.self) == Self.fullBody)
-    }
-
-    @Test(arguments: [
-        ("gzip", true), ("gzip;q=0", false), ("identity, gzip;q=0.5", true), ("*", true), ("*;q=0", false),
-        ("*, gzip;q=0", false), ("br", false), (nil, false),
-    ] as [(String?, Bool)])
-    func gzipIsChosenOnlyWhenAccepted(acceptEncoding: String?, expectGzip: Bool) async throws {
-        let server = try await HTTPTestServer.start(
-            responder: HTTPTestServer.fixedResponder(gzip: try GzipPrefix(compressing: ByteBuffer(string: "x\n")))
-        )
-        let response = try await withHTTPTestConnection(port: server.port) { connection in
-            try await connection.request("GET", "/metrics", headers: acceptEncoding.map { ["Accept-Encoding: \($0)"] } ?? [])
-            return try await connection.readResponse()
-        }
-        try await server.stop()
-        #expect((response?.header("Content-Encoding") == "gzip") == expectGzip)
-    }
-
-    @Test func headOfGzipScrapeReportsTheGzipLength() async throws {
-        let server = try await HTTPTestServer.start(
-            responder: HTTPTestServer.fixedResponder(
-                gzip: try GzipPrefix(compressing: ByteBuffer(string: HTTPTestServer.identityBody)))
-        )
-        try await withHTTPTestConnection(port: server.port) { connection in
-            try await connection.request("GET", "/metrics", headers: ["Accept-Encoding: gzip"])
-            let get = try #require(try await connection.readResponse())
-            try await connection.request("HEAD", "/metrics", headers: ["Accept-Encoding: gzip"])
-            let head = try #require(try await connection.readResponse(toHEAD: true))
-            #expect(head.header("Content-Length") == String(get.body.count))
-            #expect(head.header("Content-Encoding") == "gzip")
         }
         try await server.stop()
     }
@@ -343,7 +282,7 @@ import Testing
                     #expect(await busy.readUntilClosed().isEmpty)
                 }
             }
-            try await server.task.value
+            await server.task.value
         }
     }
 
@@ -370,8 +309,8 @@ import Testing
                 #expect(await connection.readUntilClosed().isEmpty)
                 #expect(ContinuousClock.now - start < .seconds(3))
             }
-            // run() returns: the stuck handler was cancelled after the grace period.
-            try await server.task.value
+            // serve() returns: the stuck handler was cancelled after the grace period.
+            await server.task.value
         }
     }
 

@@ -1,5 +1,6 @@
 import Testing
-@testable import StrongSwanExporter
+@testable import ExporterHTTP
+import HTTPTestSupport
 
 /// The gzip decision from `Accept-Encoding`.
 @Suite struct AcceptEncodingTests {

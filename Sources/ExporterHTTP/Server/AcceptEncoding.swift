@@ -63,8 +63,8 @@ public struct AcceptEncoding: Sendable, Hashable {
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs.
-    func trimmingHTTPWhitespace() -> Substring {
+    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace, RFC 9110 §5.6.3).
+    public func trimmingHTTPWhitespace() -> Substring {
         let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let start = self.firstIndex(where: { !isWhitespace($0) }),
             let end = self.lastIndex(where: { !isWhitespace($0) })

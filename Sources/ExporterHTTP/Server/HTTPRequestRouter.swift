@@ -8,6 +8,7 @@ struct HTTPRequestRouter: Sendable {
     let responder: any MetricsResponder
     let routes: [String: HTTPRoute]
     let landingPage: ByteBuffer
+    let authenticationRealm: String
     let statistics: HTTPServerStatistics
 
     init(configuration: MetricsHTTPServerConfiguration, responder: any MetricsResponder, statistics: HTTPServerStatistics) {
@@ -25,6 +26,7 @@ struct HTTPRequestRouter: Sendable {
             description: configuration.landingPageDescription,
             links: links
         )
+        self.authenticationRealm = configuration.authenticationRealm
         self.statistics = statistics
     }
 
@@ -39,7 +41,7 @@ struct HTTPRequestRouter: Sendable {
             guard let user else {
                 self.statistics.recordAuthenticationFailure()
                 var response = HTTPServerResponse.text("Unauthorized\n", status: .unauthorized)
-                response.headers.add(name: "WWW-Authenticate", value: "Basic realm=\"strongswan_exporter\"")
+                response.headers.add(name: "WWW-Authenticate", value: "Basic realm=\"\(self.authenticationRealm)\"")
                 return response
             }
             request.authenticatedUser = user
@@ -48,7 +50,7 @@ struct HTTPRequestRouter: Sendable {
         let method = request.method
         if request.path == self.telemetryPath {
             guard method == .GET || method == .HEAD else { return Self.methodNotAllowed(allow: "GET, HEAD") }
-            return await self.scrape(request)
+            return await self.responder.response(to: request, statistics: self.statistics)
         }
         if request.path == "/" {
             guard method == .GET || method == .HEAD else { return Self.methodNotAllowed(allow: "GET, HEAD") }
@@ -63,18 +65,6 @@ struct HTTPRequestRouter: Sendable {
             return await route.handler(request)
         }
         return .text("Not Found\n", status: .notFound)
-    }
-
-    private func scrape(_ request: HTTPServerRequest) async -> HTTPServerResponse {
-        let body = await self.responder.scrapeBody(for: request)
-        var headers = HTTPHeaders([("Content-Type", body.contentType), ("Vary", "Accept-Encoding")])
-        let acceptsGzip = AcceptEncoding(headerValues: request.head.headers["Accept-Encoding"]).allowsGzip
-        let (parts, gzip) = body.parts(acceptsGzip: acceptsGzip)
-        if gzip {
-            headers.add(name: "Content-Encoding", value: "gzip")
-            self.statistics.recordGzipResponse()
-        }
-        return HTTPServerResponse(status: .ok, headers: headers, body: parts)
     }
 
     private static func methodNotAllowed(allow: String) -> HTTPServerResponse {

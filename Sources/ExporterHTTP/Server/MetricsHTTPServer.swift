@@ -2,7 +2,6 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import ServiceLifecycle
 import Synchronization
 
 /// The exporter's HTTP/1.1 server: metrics on the telemetry path, a landing page on `/`, extra routes, with
@@ -14,19 +13,20 @@ import Synchronization
 /// let server = try await MetricsHTTPServer.bind(
 ///     configuration: MetricsHTTPServerConfiguration(listenAddresses: [try ListenAddress(parsing: ":9814")]),
 ///     webConfig: try WebConfig.load(path: path),          // or WebConfig() without --web.config.file
-///     responder: ClosureMetricsResponder { _ in store.currentScrapeBody(httpCounters: counters.snapshot()) },
+///     responder: responder,                               // a MetricsResponder: the telemetry path's answers
 ///     statistics: counters,                               // let counters = HTTPServerStatistics()
 ///     logger: logger
 /// )
 /// // server.localAddresses: the bound addresses (port 0 resolved)
-/// // add `server` to a ServiceGroup; on SIGHUP: server.reload(webConfig: try WebConfig.load(path: path))
+/// // serve: try await server.serve(); stop: server.beginGracefulShutdown()
+/// // on SIGHUP: server.reload(webConfig: try WebConfig.load(path: path))
 /// ```
 ///
 /// Binding happens in ``bind(configuration:webConfig:responder:statistics:logger:eventLoopGroup:)`` so that a taken port
-/// fails start-up; ``run()`` then serves until graceful shutdown (or cancellation). Graceful shutdown stops
+/// fails start-up; ``serve()`` then serves until graceful shutdown (or cancellation). Graceful shutdown stops
 /// accepting, closes idle keep-alive connections at once, lets requests under way finish (their responses carry
 /// `Connection: close`), and after ``HTTPServerLimits/shutdownGracePeriod`` closes whatever is left.
-public final class MetricsHTTPServer: Service, Sendable {
+public final class MetricsHTTPServer: Sendable {
     private typealias Listener = NIOAsyncChannel<HTTPServerContext.Admission, Never>
 
     /// The server's counters, for self-metrics.
@@ -52,15 +52,15 @@ public final class MetricsHTTPServer: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
     }
 
-    /// Binds every listen address (or adopts every bound socket) of `configuration`, ready for ``run()``.
+    /// Binds every listen address (or adopts every bound socket) of `configuration`, ready for ``serve()``.
     ///
     /// - Parameters:
     ///   - configuration: addresses, paths, routes and limits.
     ///   - webConfig: TLS, headers and users in force at start (``WebConfig/init(tls:headers:basicAuthUsers:warnings:)``
     ///     with no arguments for none); see ``reload(webConfig:)``.
-    ///   - responder: supplies the body of each scrape of the telemetry path.
-    ///   - statistics: the counters to update; pass your own when the responder renders them (for example into
-    ///     ``ScrapeBody/suffix``), since the responder is made before the server exists.
+    ///   - responder: answers each scrape of the telemetry path.
+    ///   - statistics: the counters to update; pass your own when the responder or a route renders them (for
+    ///     example into its metrics), since those are made before the server exists.
     ///   - logger: where connection errors are logged (at debug level).
     ///   - eventLoopGroup: the NIO event loops; the process-wide singleton by default.
     /// - Throws: ``HTTPServerBindError`` for the first address that cannot be bound (those bound before are closed),
@@ -139,29 +139,26 @@ public final class MetricsHTTPServer: Service, Sendable {
         }
     }
 
-    /// Serves until graceful shutdown completes or the task is cancelled (which closes everything at once).
+    /// Serves until graceful shutdown (``beginGracefulShutdown()``) completes or the task is cancelled (which
+    /// closes everything at once).
     ///
     /// Call it once. The listeners are bound from ``bind(configuration:webConfig:responder:statistics:logger:eventLoopGroup:)``
-    /// on; a server that is never run should be shut down with ``beginGracefulShutdown()`` to close them.
-    public func run() async throws {
+    /// on; a server that is never served should be shut down with ``beginGracefulShutdown()`` to close them.
+    public func serve() async {
         await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await withDiscardingTaskGroup { group in
-                    for listener in self.listeners {
-                        group.addTask { await self.accept(on: listener) }
-                    }
+            await withDiscardingTaskGroup { group in
+                for listener in self.listeners {
+                    group.addTask { await self.accept(on: listener) }
                 }
-            } onGracefulShutdown: {
-                self.beginGracefulShutdown()
             }
         } onCancel: {
             self.closeNow()
         }
     }
 
-    /// Starts graceful shutdown (``run()`` does this when its service group shuts down gracefully).
+    /// Starts graceful shutdown.
     ///
-    /// Idempotent. ``run()`` returns once every connection has closed, at the latest after
+    /// Idempotent. ``serve()`` returns once every connection has closed, at the latest after
     /// ``HTTPServerLimits/shutdownGracePeriod``.
     public func beginGracefulShutdown() {
         let first = self.shutdownBegun.withLock { begun -> Bool in

@@ -1,7 +1,8 @@
 import Foundation
 import NIOSSL
 import Testing
-@testable import StrongSwanExporter
+@testable import ExporterHTTP
+import HTTPTestSupport
 
 /// Parsing and validation of web config files (exporter-toolkit format).
 @Suite struct WebConfigTests {

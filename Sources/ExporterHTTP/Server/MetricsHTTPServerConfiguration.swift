@@ -8,6 +8,8 @@ public struct MetricsHTTPServerConfiguration: Sendable {
     public var landingPageTitle: String
     /// A line of text under the title on the landing page.
     public var landingPageDescription: String
+    /// The realm of the `WWW-Authenticate: Basic` challenge sent with `401` when basic authentication fails.
+    public var authenticationRealm: String
     /// Extra routes (for example `/probe`), matched by exact path after `/` and the telemetry path.
     public var routes: [HTTPRoute]
     /// Size and time bounds.
@@ -17,8 +19,9 @@ public struct MetricsHTTPServerConfiguration: Sendable {
     public init(
         listenAddresses: [ListenAddress],
         telemetryPath: String = "/metrics",
-        landingPageTitle: String = "strongSwan Exporter",
-        landingPageDescription: String = "Prometheus exporter for strongSwan's charon",
+        landingPageTitle: String = "Prometheus Exporter",
+        landingPageDescription: String = "",
+        authenticationRealm: String = "exporter",
         routes: [HTTPRoute] = [],
         limits: HTTPServerLimits = HTTPServerLimits()
     ) {
@@ -26,6 +29,7 @@ public struct MetricsHTTPServerConfiguration: Sendable {
         self.telemetryPath = telemetryPath
         self.landingPageTitle = landingPageTitle
         self.landingPageDescription = landingPageDescription
+        self.authenticationRealm = authenticationRealm
         self.routes = routes
         self.limits = limits
     }

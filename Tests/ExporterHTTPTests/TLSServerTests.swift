@@ -2,7 +2,8 @@ import Foundation
 import NIOCore
 import NIOSSL
 import Testing
-@testable import StrongSwanExporter
+@testable import ExporterHTTP
+import HTTPTestSupport
 
 /// TLS from the web config, against a real server and NIOSSL clients.
 @Suite(.serialized) struct TLSServerTests {

@@ -1,5 +1,4 @@
 import CZlib
-import CompressNIO
 import NIOCore
 
 /// The start of one gzip member (RFC 1952), compressed once per poll: the header and the main body's deflate
@@ -27,16 +26,56 @@ public struct GzipPrefix: Sendable {
     /// the text format is so repetitive that the fastest level already shrinks it 20-fold.
     public static let level: Int32 = 1
 
-    /// Compresses the readable bytes of `body` (zlib level ``level``).
-    public init(compressing body: ByteBuffer) throws {
-        var input = body
-        let compressor = CompressionAlgorithm.deflate(configuration: ZlibConfiguration(compressionLevel: Self.level)).compressor
-        try compressor.startStream()
-        defer { try? compressor.finishStream() }
+    /// Why zlib could not compress a body (it cannot on valid input, short of running out of memory).
+    public struct CompressionError: Error, Hashable, CustomStringConvertible {
+        /// zlib's return code (`Z_MEM_ERROR`, `Z_STREAM_ERROR`, …).
+        public var code: Int32
+        /// `zlib error <code>`.
+        public var description: String { "zlib error \(self.code)" }
+    }
+
+    /// Compresses the readable bytes of `body` (zlib level ``level``): raw deflate (no zlib header), a 32 KiB
+    /// window, zlib's default memory level and strategy, ended by a sync flush.
+    public init(compressing body: ByteBuffer) throws(CompressionError) {
+        var stream = z_stream()
+        let initialized = deflateInit2_(
+            &stream, Self.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initialized == Z_OK else { throw CompressionError(code: initialized) }
+        defer { deflateEnd(&stream) }
         var output = ByteBuffer()
-        output.reserveCapacity(Self.header.count + compressor.maxSize(from: input))
+        // deflateBound covers the data; a sync flush adds an empty stored block (5 bytes) and may need a few
+        // bits more. Should it still not fit, the loop below grows the buffer and carries on.
+        let bound = Int(deflateBound(&stream, UInt(body.readableBytes))) + 16
+        output.reserveCapacity(Self.header.count + bound)
         output.writeBytes(Self.header)
-        try compressor.streamDeflate(from: &input, to: &output, flush: .sync)
+        var status = Z_OK
+        body.withUnsafeReadableBytes { raw in
+            // zlib's `next_in` is not const; deflate only reads through it.
+            stream.next_in = UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            var remaining = raw.count
+            repeat {
+                let chunk = min(remaining, Int(UInt32.max))
+                stream.avail_in = UInt32(truncatingIfNeeded: chunk)
+                remaining -= chunk
+                let flush = remaining == 0 ? Z_SYNC_FLUSH : Z_NO_FLUSH
+                // Deflate until this chunk is consumed and, at the end, the flush is complete (room left over).
+                repeat {
+                    let room = max(bound, 64)
+                    output.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { out in
+                        guard let base = out.baseAddress else { return 0 }
+                        let capacity = min(out.count, Int(UInt32.max))
+                        stream.next_out = base.assumingMemoryBound(to: Bytef.self)
+                        stream.avail_out = UInt32(truncatingIfNeeded: capacity)
+                        status = deflate(&stream, flush)
+                        return capacity - Int(stream.avail_out)
+                    }
+                    // Z_BUF_ERROR: no progress possible (nothing left to do); anything else but Z_OK is an error.
+                    if status == Z_BUF_ERROR { status = Z_OK; break }
+                    guard status == Z_OK else { return }
+                } while stream.avail_out == 0 || stream.avail_in > 0
+            } while remaining > 0
+        }
+        guard status == Z_OK else { throw CompressionError(code: status) }
         bytes = output
         crc = Self.crc32(body)
         length = body.readableBytes

@@ -1,16 +1,21 @@
 import Foundation
 
 /// Runs command-line tools (gzip, python3, openssl) for the HTTP tests.
-enum HTTPTestProcess {
-    struct Failure: Error, CustomStringConvertible {
-        var command: [String]
-        var status: Int32
-        var output: String
-        var description: String { "\(self.command.joined(separator: " ")) exited \(self.status): \(self.output)" }
+public enum HTTPTestProcess {
+    /// A command that exited non-zero.
+    public struct Failure: Error, CustomStringConvertible {
+        /// The command line.
+        public var command: [String]
+        /// Its exit status.
+        public var status: Int32
+        /// Its standard output and error.
+        public var output: String
+        /// The command, status and output.
+        public var description: String { "\(self.command.joined(separator: " ")) exited \(self.status): \(self.output)" }
     }
 
     /// Runs `arguments` (the first is looked up on PATH), feeding `input` on standard input; returns standard output.
-    static func run(_ arguments: [String], input: [UInt8] = [], directory: URL? = nil) async throws -> [UInt8] {
+    public static func run(_ arguments: [String], input: [UInt8] = [], directory: URL? = nil) async throws -> [UInt8] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments

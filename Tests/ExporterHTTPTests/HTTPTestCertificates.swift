@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestSupport
 import NIOSSL
 
 /// A throw-away PKI made with `openssl` in a temporary directory: a CA, a server certificate for

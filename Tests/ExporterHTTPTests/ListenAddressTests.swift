@@ -1,5 +1,6 @@
 import Testing
-@testable import StrongSwanExporter
+@testable import ExporterHTTP
+import HTTPTestSupport
 
 /// Parsing of `--web.listen-address` values.
 @Suite struct ListenAddressTests {

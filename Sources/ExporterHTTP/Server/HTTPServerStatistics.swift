@@ -2,8 +2,8 @@ import Synchronization
 
 /// Counters of the metrics HTTP server's own activity, for the exporter's self-metrics.
 ///
-/// The server updates them; the agent reads ``snapshot()`` (for example while rendering the per-scrape
-/// ``ScrapeBody/suffix``) and formats them as it likes. All counters only grow, except
+/// The server updates them; the agent reads ``snapshot()`` (for example while rendering a per-scrape part
+/// of its metrics) and formats them as it likes. All counters only grow, except
 /// ``Snapshot/connectionsOpen``. The status-code table is bounded (codes are 100...599).
 public final class HTTPServerStatistics: Sendable {
     /// A consistent copy of the counters.
@@ -22,7 +22,8 @@ public final class HTTPServerStatistics: Sendable {
         public var connectionsOpen: Int = 0
         /// Requests refused by basic authentication (401).
         public var authenticationFailures: UInt64 = 0
-        /// Scrapes of the telemetry path answered with a gzip body.
+        /// Scrapes answered with a gzip body (counted by the ``MetricsResponder`` or route that chose gzip, through
+        /// ``HTTPServerStatistics/recordGzipResponse()``).
         public var gzipResponses: UInt64 = 0
 
         /// Empty counters.
@@ -47,7 +48,8 @@ public final class HTTPServerStatistics: Sendable {
         }
     }
 
-    func recordGzipResponse() {
+    /// Counts one scrape answered with a gzip body (the server cannot tell: responders and routes report it).
+    public func recordGzipResponse() {
         self.state.withLock { $0.gzipResponses &+= 1 }
     }
 
