@@ -49,6 +49,17 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 1: glibc's <malloc.h> (malloc_trim after polls and large renderings).
         .systemLibrary(name: "CMalloc"),
+        // Tests and benchmarks only (no product, no shipped target depends on it): the one fake charon, a VICI
+        // server on a unix socket played by a script.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "VICI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         // Layer 2: pure mappings from VICI messages to metric families.
         .target(
             name: "StrongSwanCollectors",
@@ -104,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "VICITests",
             dependencies: [
-                "VICI",
+                "VICI", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -127,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "StrongSwanExporterTests",
             dependencies: [
-                "StrongSwanExporter",
+                "StrongSwanExporter", "TestSupport",
                 "StrongSwanCollectors",
                 "VICI",
                 "PrometheusExposition",
@@ -142,7 +153,7 @@ let package = Package(
         .target(
             name: "BenchmarkSupport",
             dependencies: [
-                "VICI", "StrongSwanCollectors",
+                "VICI", "StrongSwanCollectors", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/BenchmarkSupport"
@@ -150,9 +161,7 @@ let package = Package(
         .executableTarget(
             name: "fake-charon",
             dependencies: [
-                "BenchmarkSupport", "VICI",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "BenchmarkSupport", "TestSupport", "VICI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/fake-charon"
@@ -171,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "LabTests",
             dependencies: [
-                "VICI",
+                "VICI", "TestSupport",
                 "StrongSwanExporter",
                 "StrongSwanCollectors",
                 "PrometheusExposition",

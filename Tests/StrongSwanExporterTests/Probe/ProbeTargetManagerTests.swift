@@ -15,7 +15,7 @@ import VICI
     }
 
     @Test func disallowedAndInvalidTargetsAreRefusedWithoutAnyConnectionAttempt() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.a], clock: ContinuousClock())
         for uri in ["unix:///run/ns9/charon.vici", "unix:///run/ns1/../ns1/charon.vici", "tcp://gw3.example:4502",
                     "unix:///run/ns1/charon.vici/", "unix://run/ns1/charon.vici"] {
@@ -34,7 +34,7 @@ import VICI
     }
 
     @Test func eachTargetIsServedItsOwnDataAfterItsFirstPoll() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.a, Self.b], clock: ContinuousClock())
         let first = await manager.probe(target: Self.a)
         #expect(first.reachedCharon == true)
@@ -60,7 +60,7 @@ import VICI
     }
 
     @Test func tcpHostNamesMatchCaseInsensitively() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.c], clock: ContinuousClock())
         #expect(await manager.probe(target: "tcp://GW3.Example:4502").reachedCharon == true)
         #expect(await manager.probe(target: Self.c).reachedCharon == true)
@@ -70,7 +70,7 @@ import VICI
     }
 
     @Test func unreachableTargetIsServedWithUpAndSuccessZero() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         try fakes.setBehaviour(.refuse, for: Self.a)
         let manager = try fakes.manager(allow: [Self.a], clock: ContinuousClock())
         let outcome = await manager.probe(target: Self.a)
@@ -84,7 +84,7 @@ import VICI
     }
 
     @Test func theFirstPollWaitIsBoundedAndAHangingConnectIsCancelledOnRelease() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         try fakes.setBehaviour(.hang, for: Self.a)
         let clock = ManualClock()
         let manager = try fakes.manager(allow: [Self.a], clock: clock, firstPollTimeout: .seconds(10))
@@ -102,7 +102,7 @@ import VICI
     }
 
     @Test func aProbeShorterThanTheFirstPollTimeoutUsesItsOwnDeadline() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         try fakes.setBehaviour(.hang, for: Self.a)
         let clock = ManualClock()
         let manager = try fakes.manager(allow: [Self.a], clock: clock, firstPollTimeout: .seconds(10))
@@ -114,7 +114,7 @@ import VICI
     }
 
     @Test func theCapRefusesNewTargetsWithoutConnectingUntilOneIsReleased() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let clock = ManualClock()
         let manager = try fakes.manager(
             allow: [Self.a, Self.b, Self.c], clock: clock, idleTimeout: .seconds(60), maxTargets: 2)
@@ -138,7 +138,7 @@ import VICI
     }
 
     @Test func idleTargetsAreReleasedWithTheirConnectionsClosedAndComeBackOnTheNextProbe() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let clock = ManualClock()
         let manager = try fakes.manager(allow: [Self.a, Self.b], clock: clock, idleTimeout: .seconds(600))
         _ = await manager.probe(target: Self.a)
@@ -163,7 +163,7 @@ import VICI
     }
 
     @Test func theServiceSweepsIdleTargetsOnItsClock() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let clock = ManualClock()
         let manager = try fakes.manager(allow: [Self.a], clock: clock, idleTimeout: .seconds(40))
         #expect(manager.sweepInterval == .seconds(10))
@@ -187,7 +187,7 @@ import VICI
     }
 
     @Test func concurrentFirstProbesShareOnePipeline() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.a], clock: ContinuousClock())
         let results = await withTaskGroup(of: Bool?.self) { group in
             for _ in 0..<20 { group.addTask { await manager.probe(target: Self.a).reachedCharon } }
@@ -202,7 +202,7 @@ import VICI
     }
 
     @Test func aNewAllowListReleasesTargetsNoLongerAllowed() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.a, Self.b], clock: ContinuousClock())
         _ = await manager.probe(target: Self.a)
         _ = await manager.probe(target: Self.b)
