@@ -29,14 +29,15 @@ extension HostileSuite {
             var peak: Int
             /// Events (or list-sa events) the peer sent.
             var sent: Int
-            /// Events the exporter applied (0 where not counted).
+            /// child-updown events the exporter applied (0 where not counted).
             var applied: Int = 0
 
             var growth: Int { peak - before }
             var description: String {
                 let mib = (untilOverflow + [0] + afterOverflow).map { $0 / 1_048_576 }
-                return "\(sent) sent, \(applied) applied; resident \(before / 1_048_576) MiB before, peak "
-                    + "\(peak / 1_048_576) MiB; every 250 ms (0: the exporter hung up): \(mib)"
+                return "\(sent) sent" + (applied > 0 ? ", \(applied) applied" : "")
+                    + "; resident \(before / 1_048_576) MiB before, peak \(peak / 1_048_576) MiB"
+                    + (untilOverflow.isEmpty ? "" : "; every 250 ms (0: the exporter hung up): \(mib)")
             }
         }
 
@@ -46,8 +47,9 @@ extension HostileSuite {
             let report = try await ChildProcessScenario.run(
                 "event-flood", test: "HostileMemoryTests/childEventFlood", as: MemoryReport.self)
             print("event flood: \(report)")
-            // child-updown events of a real SA (~1.3 KiB on the wire): the buffer's 10,000 events bound it.
-            #expect(report.growth < 256 * 1_048_576, "grew by \(report.growth / 1_048_576) MiB: \(report)")
+            // child-updown events of a real SA (~1.3 KiB on the wire): the buffer's 10,000 events bound it
+            // (measured: some 55 MiB over the start in a debug build; the bound leaves room for the allocator).
+            #expect(report.growth < 160 * 1_048_576, "grew by \(report.growth / 1_048_576) MiB: \(report)")
             let atOverflow = report.untilOverflow.max() ?? 0
             #expect((report.afterOverflow.max() ?? 0) <= atOverflow + 32 * 1_048_576, "still growing after the overflow: \(report)")
         }
@@ -57,8 +59,9 @@ extension HostileSuite {
                 "large-event-flood", test: "HostileMemoryTests/childLargeEventFlood", as: MemoryReport.self)
             print("large-event flood: \(report)")
             // 7 KiB events that decode to some five times their wire size: the buffer's 16 MiB of wire bytes bound
-            // them (about 2,300 events, ~80 MiB decoded); with the library's 64 MiB default this flood took
-            // some 333 MiB. The bound leaves room for the allocator and a poll in flight.
+            // them (about 2,300 events, ~80 MiB decoded; measured: some 90 MiB over the start). With the library's
+            // 64 MiB default this flood took some 333 MiB. The bound leaves room for the allocator and a poll in
+            // flight, and is below what the 64 MiB default would allow.
             #expect(report.growth < 256 * 1_048_576, "grew by \(report.growth / 1_048_576) MiB: \(report)")
             let atOverflow = report.untilOverflow.max() ?? 0
             #expect((report.afterOverflow.max() ?? 0) <= atOverflow + 64 * 1_048_576, "still growing after the overflow: \(report)")
@@ -68,7 +71,9 @@ extension HostileSuite {
             let report = try await ChildProcessScenario.run(
                 "endless-stream", test: "HostileMemoryTests/childEndlessStream", as: MemoryReport.self)
             print("endless stream: \(report)")
-            #expect(report.growth < 512 * 1_048_576, "grew by \(report.growth / 1_048_576) MiB: \(report)")
+            // The client pulls a stream's events with back-pressure and the deadline (2 s) ends it: measured some
+            // 30 MiB over the start while tens of thousands of events were offered.
+            #expect(report.growth < 128 * 1_048_576, "grew by \(report.growth / 1_048_576) MiB: \(report)")
         }
 
         // MARK: - Children: the scenarios (each runs only in its child process)
