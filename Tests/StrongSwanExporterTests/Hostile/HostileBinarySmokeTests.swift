@@ -37,9 +37,11 @@ extension HostileSuite {
             let logHandle = try FileHandle(forWritingTo: log)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
+            // A generous --vici.timeout: a healthy answer from the in-process peer must never be late on a loaded
+            // machine (that would be a second outage); the stall below still ends at it.
             process.arguments = [
                 "run", "--vici.socket", charon.uri, "--web.listen-address", "127.0.0.1:\(port)",
-                "--poll.interval", "300ms", "--vici.timeout", "1s",
+                "--poll.interval", "300ms", "--vici.timeout", "5s",
             ]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = logHandle

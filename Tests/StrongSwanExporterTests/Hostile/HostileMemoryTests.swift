@@ -71,8 +71,8 @@ extension HostileSuite {
             let report = try await ChildProcessScenario.run(
                 "endless-stream", test: "HostileMemoryTests/childEndlessStream", as: MemoryReport.self)
             print("endless stream: \(report)")
-            // The client pulls a stream's events with back-pressure and the deadline (2 s) ends it: measured some
-            // 30 MiB over the start while tens of thousands of events were offered.
+            // The client pulls a stream's events with back-pressure and the deadline ends it: measured some 30 MiB
+            // over the start while tens of thousands of events were offered.
             #expect(report.growth < 128 * 1_048_576, "grew by \(report.growth / 1_048_576) MiB: \(report)")
         }
 
@@ -133,7 +133,7 @@ extension HostileSuite {
 
         @Test(.enabled(if: ChildProcessScenario.isChild("endless-stream"), "runs in the child of endlessStreamKeepsMemoryBounded"))
         func childEndlessStream() async throws {
-            try await HostileSuite.HostileVICIPeerTests.withAgent(timeout: .seconds(2)) { charon, agent in
+            try await HostileSuite.HostileVICIPeerTests.withAgent { charon, agent in
                 let event = RawVICI.event("list-sa", try HostileSuite.HostileVICIPeerTests.fixtureEvent("list-sas"))
                 let batch = Array((0..<64).map { _ in event }.joined())
                 let before = ProcessMemory.resident

@@ -13,7 +13,7 @@ extension HostileSuite {
     /// plays charon badly. For every misbehaviour the exporter keeps answering `/metrics` with a valid exposition,
     /// reports the failure through `strongswan_up` / `strongswan_exporter_collector_success`, logs it once, and
     /// recovers when the peer behaves again.
-    @Suite(.timeLimit(.minutes(2))) struct HostileVICIPeerTests {
+    @Suite(.timeLimit(.minutes(4))) struct HostileVICIPeerTests {
         typealias Respond = @Sendable (CharonSession) -> Void
 
         // MARK: - Misbehaviours that break the command connection
@@ -128,7 +128,7 @@ extension HostileSuite {
         // MARK: - Stalls and trickles end at the command deadline
 
         @Test func stallInTheMiddleOfAFrameEndsAtTheDeadline() async throws {
-            try await Self.withAgent(timeout: .seconds(1)) { charon, agent in
+            try await Self.withAgent { charon, agent in
                 let (_, down) = try await Self.checkOutage(charon, agent, code: .timeout, what: "stall mid-frame") { script in
                     script.onCommand = { name, _, session in
                         guard name == "stats" else { return false }
@@ -137,21 +137,22 @@ extension HostileSuite {
                         return true
                     }
                 }
-                // The failing poll ended at the deadline (1 s): the peer never closed, so without the deadline it
+                // The failing poll ended at the deadline (5 s): the peer never closed, so without the deadline it
                 // would never have ended (waitFor gives up after 60 s). At least the deadline, however fast the
                 // machine; no upper bound beyond that, however slow.
+                let deadline = Double(HostileAgent.viciTimeout.components.seconds)
                 let duration = try #require(down.value("strongswan_exporter_poll_duration_seconds"))
-                #expect(duration >= 0.9, "failing poll took \(duration) s")
+                #expect(duration >= deadline * 0.9, "failing poll took \(duration) s")
             }
         }
 
         @Test func tricklingPeerCannotStretchTheDeadline() async throws {
-            try await Self.withAgent(timeout: .seconds(1)) { charon, agent in
+            try await Self.withAgent { charon, agent in
                 let (_, down) = try await Self.checkOutage(charon, agent, code: .timeout, what: "trickle") { script in
                     script.onCommand = { name, _, session in
                         guard name == "stats" else { return false }
-                        // A 300-byte answer, one byte every 50 ms: 15 s in total, the deadline is 1 s.
-                        var bytes = RawVICI.response(RawVICI.kv("k", String(repeating: "x", count: 290)))[...]
+                        // A 600-byte answer, one byte every 50 ms: 30 s in total, the deadline is 5 s.
+                        var bytes = RawVICI.response(RawVICI.kv("k", String(repeating: "x", count: 590)))[...]
                         session.every(.milliseconds(50)) { session in
                             guard let byte = bytes.popFirst() else { return false }
                             session.sendRaw([byte])
@@ -160,11 +161,12 @@ extension HostileSuite {
                         return true
                     }
                 }
-                // A deadline the trickle stretched would end the poll after the whole answer (15 s) or not at all
-                // (each byte resetting an idle timer); the deadline ends it after 1 s. 10 s leaves a slow machine
-                // 9 s of slack and still tells the two apart.
+                // A deadline the trickle stretched would end the poll after the whole answer (30 s) or not at all
+                // (each byte resetting an idle timer); the deadline ends it after 5 s. 20 s leaves a slow machine
+                // 15 s of slack and still tells the two apart.
+                let deadline = Double(HostileAgent.viciTimeout.components.seconds)
                 let duration = try #require(down.value("strongswan_exporter_poll_duration_seconds"))
-                #expect(duration >= 0.9 && duration < 10, "failing poll took \(duration) s")
+                #expect(duration >= deadline * 0.9 && duration < 20, "failing poll took \(duration) s")
             }
         }
 
@@ -286,7 +288,7 @@ extension HostileSuite {
 
         /// Starts a well-behaved peer and the agent against it, runs `body`, and takes both down.
         static func withAgent(
-            timeout: Duration = .seconds(1), followEvents: Bool = true, script: CharonScript? = nil,
+            timeout: Duration = HostileAgent.viciTimeout, followEvents: Bool = true, script: CharonScript? = nil,
             eventBackoff: (min: Duration, max: Duration) = (.milliseconds(100), .seconds(2)),
             _ body: (ScriptedCharon, HostileAgent) async throws -> Void
         ) async throws {
