@@ -20,7 +20,8 @@ public indirect enum CharonReply: Sendable {
     case silence
     /// Closes the connection.
     case close
-    /// `reply`, `delay` after the request arrived (the connection keeps reading meanwhile).
+    /// `reply`, `delay` after the request arrived. The connection keeps reading meanwhile, so the replies to
+    /// later requests may overtake this one (as they never would with charon).
     case delayed(Duration, CharonReply)
     /// Each reply in turn (a ``delayed(_:_:)`` one holds back those after it).
     case sequence([CharonReply])

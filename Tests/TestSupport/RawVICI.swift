@@ -1,7 +1,7 @@
 import VICI
 
 /// Raw bytes of VICI frames and messages, well-formed or not, for a ``ScriptedCharon`` to send as they are
-/// (``CharonReply/raw(_:)``, ``CharonSession/sendRaw(_:flush:)-([UInt8],_)``).
+/// (``CharonReply/raw(_:)``, or `sendRaw` on a ``CharonSession``).
 public enum RawVICI {
     /// Element type bytes of the message encoding.
     public static let sectionStart: UInt8 = 1, sectionEnd: UInt8 = 2, keyValue: UInt8 = 3
