@@ -46,6 +46,19 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 1: glibc's <malloc.h> (malloc_trim after polls and large renderings).
         .systemLibrary(name: "CMalloc"),
+        // Tests and benchmarks only (no product, no shipped target depends on it): the one fake charon, a VICI
+        // server on a unix socket played by a script.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "VICI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        // Tests only: what a test does when a tool or privilege it needs is missing (fails under CI=true).
+        .target(name: "TestRequirements", path: "Tests/TestRequirements"),
         // Layer 2: pure mappings from VICI messages to metric families.
         .target(
             name: "StrongSwanCollectors",
@@ -111,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "VICITests",
             dependencies: [
-                "VICI",
+                "VICI", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -121,11 +134,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PrometheusExpositionTests",
-            dependencies: ["PrometheusExposition", "PrometheusExpositionTesting"]
+            dependencies: ["TestRequirements", "PrometheusExposition", "PrometheusExpositionTesting"]
         ),
         .testTarget(
             name: "StrongSwanCollectorsTests",
-            dependencies: [
+            dependencies: ["TestRequirements", 
                 "StrongSwanCollectors", "VICI", "PrometheusExposition", "PrometheusExpositionTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -156,10 +169,11 @@ let package = Package(
         ),
         .testTarget(
             name: "StrongSwanExporterTests",
-            dependencies: [
+            dependencies: ["TestRequirements", 
                 "StrongSwanExporter",
                 "ExporterHTTP",
                 "HTTPTestSupport",
+                "TestSupport",
                 "StrongSwanCollectors",
                 "VICI",
                 "PrometheusExposition",
@@ -175,7 +189,7 @@ let package = Package(
         .target(
             name: "BenchmarkSupport",
             dependencies: [
-                "VICI", "StrongSwanCollectors",
+                "VICI", "StrongSwanCollectors", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/BenchmarkSupport"
@@ -183,9 +197,7 @@ let package = Package(
         .executableTarget(
             name: "fake-charon",
             dependencies: [
-                "BenchmarkSupport", "VICI",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "BenchmarkSupport", "TestSupport", "VICI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/fake-charon"
@@ -203,8 +215,8 @@ let package = Package(
         // Tests against a real charon (the lab); they read LAB_* environment variables set by `make test`.
         .testTarget(
             name: "LabTests",
-            dependencies: [
-                "VICI",
+            dependencies: ["TestRequirements", 
+                "VICI", "TestSupport",
                 "StrongSwanExporter",
                 "StrongSwanCollectors",
                 "PrometheusExposition",

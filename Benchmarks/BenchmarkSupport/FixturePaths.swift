@@ -27,5 +27,7 @@ public struct FixturePaths: Sendable {
     /// The `list-conn` event of the road-warrior connection.
     public var listConnRW: String { root + "/Tests/VICITests/Fixtures/list-conn-event-rw.frame" }
     /// A whole command exchange captured by `strongswan_exporter vici --save` on the lab (`stats`, `version`, …).
-    public func lab(_ name: String) -> String { root + "/Tests/StrongSwanCollectorsTests/Fixtures/lab/\(name).vici" }
+    public func lab(_ name: String) -> String { labDirectory + "/\(name).vici" }
+    /// The directory of the lab's command exchanges.
+    public var labDirectory: String { root + "/Tests/StrongSwanCollectorsTests/Fixtures/lab" }
 }

@@ -9,7 +9,7 @@ import VICI
 
 /// The benchmark phases for one synthetic gateway, each timed and allocation-counted separately.
 struct PhaseSuite {
-    let charon: SyntheticCharon
+    let charon: SyntheticGateway
     let repetitions: Int
     let only: String?
 
@@ -17,7 +17,7 @@ struct PhaseSuite {
     private let stream: ByteBuffer
     private let messages: [VICIMessage]
 
-    init(charon: SyntheticCharon, repetitions: Int, only: String?) {
+    init(charon: SyntheticGateway, repetitions: Int, only: String?) {
         self.charon = charon
         self.repetitions = repetitions
         self.only = only
@@ -83,7 +83,7 @@ struct PhaseSuite {
         }
 
         var state = CharonState()
-        let vici = ReplayingVICI(charon: charon)
+        let vici = ReplayingVICI(gateway: charon)
         for name in CollectorCatalogue.names { try await CollectorCatalogue.collect(name, from: vici, into: &state) }
         state.sas = .full(sas)
         let enabled = Set(CollectorCatalogue.names)

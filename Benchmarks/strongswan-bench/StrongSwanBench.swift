@@ -24,7 +24,7 @@ struct StrongSwanBench: AsyncParsableCommand {
     var sizes: String = "10000"
 
     @Option(help: "How many of the SAs are site-to-site tunnels with a connection each (the rest are road warriors on one connection).")
-    var sites: Int = SyntheticCharon.defaultSites
+    var sites: Int = SyntheticGateway.defaultSites
 
     @Option(help: "Timed repetitions of each phase (min and median are reported).")
     var repetitions: Int = 10
@@ -51,7 +51,7 @@ struct StrongSwanBench: AsyncParsableCommand {
         print("| phase | SAs | min | median | throughput | allocations/run | allocations/SA | bytes kept/SA |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for size in parsedSizes {
-            let charon = try SyntheticCharon(saCount: size, sites: sites, paths: paths)
+            let charon = try SyntheticGateway(saCount: size, sites: sites, paths: paths)
             let suite = PhaseSuite(charon: charon, repetitions: repetitions, only: only)
             try await suite.run()
         }

@@ -1,6 +1,7 @@
 import Foundation
 import PrometheusExposition
 import PrometheusExpositionTesting
+import TestRequirements
 import XCTest
 
 /// The exporter against the real charon of the lab, checked with strongSwan's own Python client.

@@ -1,4 +1,5 @@
 import Foundation
+import TestRequirements
 import XCTest
 
 /// The real strongSwan lab started by `make test` (lab/lab.sh), described by LAB_* environment variables.

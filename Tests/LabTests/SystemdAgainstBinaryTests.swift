@@ -1,6 +1,7 @@
 import Foundation
 import PrometheusExposition
 import PrometheusExpositionTesting
+import TestRequirements
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -165,7 +166,7 @@ final class SystemdAgainstBinaryTests: XCTestCase {
     /// manual clock, since a hang cannot be provoked from outside the binary.
     func testASlowCharonNeverStopsThePings() throws {
         let lab = try LabEnvironment.require()
-        let vici = try SystemdFakeVICI(mode: .slow(seconds: 2.5))
+        let vici = try SlowCharon(mode: .slow(seconds: 2.5))
         defer { vici.stop() }
         let notify = try SystemdNotifySocket()
         defer { notify.close() }
@@ -200,7 +201,7 @@ final class SystemdAgainstBinaryTests: XCTestCase {
     /// timeout, and a failed poll is progress (restarting the exporter would not make charon answer).
     func testPingsGoOnWhileCharonNeverAnswers() throws {
         let lab = try LabEnvironment.require()
-        let vici = try SystemdFakeVICI(mode: .silent)
+        let vici = try SlowCharon(mode: .silent)
         defer { vici.stop() }
         let notify = try SystemdNotifySocket()
         defer { notify.close() }

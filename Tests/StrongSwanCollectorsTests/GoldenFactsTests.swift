@@ -1,6 +1,7 @@
 import Foundation
 import PrometheusExposition
 import PrometheusExpositionTesting
+import TestRequirements
 import XCTest
 
 /// The golden expositions (Fixtures/lab/golden.prom, golden-no-per-sa.prom) are the collectors' own output:

@@ -1,13 +1,14 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 @testable import VICI
 
 /// Runs `body` against a fresh fake server and stops the server afterwards.
-func withServer(_ script: @escaping FakeVICIServer.Script,
-                _ body: (FakeVICIServer) async throws -> Void) async throws {
-    let server = try await FakeVICIServer(script: script)
+func withServer(_ script: @escaping CharonScript.Handler,
+                _ body: (ScriptedCharon) async throws -> Void) async throws {
+    let server = try await ScriptedCharon(script: CharonScript(handler: script))
     do {
         try await body(server)
     } catch {
@@ -42,7 +43,7 @@ func streamAll(_ connection: VICIConnection, _ command: VICIStreamedCommand) asy
     return (events, try await stream.response())
 }
 
-let charon = FakeCharon()
+let charon = CharonScript.minimal
 let noise = VICIPacket.event(name: "ike-updown", message: VICIMessage([.init("up", .value("yes"))]))
 func listSA(_ i: Int) -> VICIMessage {
     VICIMessage([.init("site-\(i)", .section(VICIMessage([.init("uniqueid", .value("\(i)"))])))])
@@ -102,7 +103,7 @@ struct ConnectionTests {
     /// Events arrive before the registration is confirmed, between stream events, and between the response
     /// and the de-registration confirmation; only the stream's own events are collected.
     @Test func streamedCommandWithInterleavedEvents() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             switch packet {
             case .eventRegister, .eventUnregister:
                 session.send(noise, flush: false)
@@ -189,7 +190,7 @@ struct ConnectionTests {
     /// The consumer's task is cancelled while the daemon is still streaming: the caller gets `.cancelled`
     /// immediately, the connection drains the rest, unregisters and stays usable.
     @Test func cancelledStreamConsumerStillUnregisters() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "list-sas", _) = packet {
                 session.send(.event(name: "list-sa", message: listSA(1)))   // …and the rest comes later
             } else {
@@ -221,7 +222,7 @@ struct ConnectionTests {
     /// A plain command's caller is cancelled: it gets `.cancelled`, the late response is swallowed and the next
     /// command receives its own answer.
     @Test func cancelledCommandDoesNotDesynchronise() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "slow", _) = packet { return }
             charon.handle(packet, session)
         }
@@ -244,7 +245,7 @@ struct ConnectionTests {
     }
 
     @Test func activeCommandTimeoutClosesTheConnection() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "hang", _) = packet { return }
             charon.handle(packet, session)
         }
@@ -258,7 +259,7 @@ struct ConnectionTests {
     }
 
     @Test func queuedCommandTimesOutWithoutClosing() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "slow", _) = packet { return }
             charon.handle(packet, session)
         }
@@ -280,7 +281,7 @@ struct ConnectionTests {
     }
 
     @Test func streamTimeoutClosesTheConnection() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "list-sas", _) = packet {
                 session.send(.event(name: "list-sa", message: listSA(1)))
                 return
@@ -300,7 +301,7 @@ struct ConnectionTests {
     }
 
     @Test func serverClosingMidStream() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "list-sas", _) = packet {
                 session.send(.event(name: "list-sa", message: listSA(1)), flush: false)
                 session.send(.event(name: "list-sa", message: listSA(2)))
@@ -323,7 +324,7 @@ struct ConnectionTests {
     }
 
     @Test func serverClosingMidFrame() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "version", _) = packet {
                 session.sendRaw([0, 0, 0, 50, 1, 3, 1])
                 session.close()
@@ -337,7 +338,7 @@ struct ConnectionTests {
     }
 
     @Test func oversizedFrameFromTheServerFailsTheCommand() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "version", _) = packet { session.sendRaw([0x00, 0x08, 0x00, 0x01]) }
         }
         try await withServer(script) { server in
@@ -348,7 +349,7 @@ struct ConnectionTests {
     }
 
     @Test func malformedResponseFailsTheCommandWithItsCode() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             // CMD_RESPONSE { a = "", a = "" }
             if case .commandRequest(name: "stats", _) = packet {
                 session.sendRaw([0, 0, 0, 11, 1, 3, 1, 0x61, 0, 0, 3, 1, 0x61, 0, 0])
@@ -362,7 +363,7 @@ struct ConnectionTests {
     }
 
     @Test func unexpectedPacketClosesTheConnection() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             // EVENT_CONFIRM in answer to a command.
             if case .commandRequest = packet { session.send(.eventConfirm) }
         }
@@ -412,7 +413,7 @@ struct ConnectionTests {
     /// Twenty concurrent callers: the fake answers each request on a later event loop tick and flags any
     /// request that arrives while another is unanswered; every caller must get its own answer.
     @Test func concurrentCallersAreQueued() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             guard case .commandRequest(name: "echo", let message) = packet else { return }
             if session.state["pending", default: 0] > 0 {
                 session.send(.commandUnknown)   // two requests in flight: make the test fail
@@ -496,7 +497,7 @@ struct LargeStreamTests {
             if case .event(_, let message) = try VICIPacket.decode(frame) { events.append(message) }
         }
         let expected = Array(repeating: events, count: 20).flatMap { $0 }
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .commandRequest(name: "list-sas", _) = packet {
                 for event in expected { session.send(.event(name: "list-sa", message: event), flush: false) }
                 session.send(.commandResponse(VICIMessage()))

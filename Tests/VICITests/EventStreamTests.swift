@@ -1,5 +1,6 @@
 import NIOCore
 import NIOEmbedded
+import TestSupport
 import Testing
 @testable import VICI
 
@@ -38,7 +39,7 @@ struct EventStreamTests {
 
     /// charon can raise an event between adding the registration and sending EVENT_CONFIRM.
     @Test func keepsEventsThatArriveBeforeTheConfirmation() async throws {
-        let script: FakeVICIServer.Script = { packet, session in
+        let script: CharonScript.Handler = { packet, session in
             if case .eventRegister(name: "ike-updown") = packet {
                 session.send(.event(name: "ike-updown", message: updown("early", up: true)), flush: false)
             }

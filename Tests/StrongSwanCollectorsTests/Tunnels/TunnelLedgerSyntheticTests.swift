@@ -6,8 +6,8 @@ import XCTest
 /// Races between polls and events, charon restarts, memory bounds and rendering, with synthetic messages
 /// in charon's layouts.
 final class TunnelLedgerSyntheticTests: XCTestCase {
-    typealias C = SyntheticCharon
-    typealias Child = SyntheticCharon.Child
+    typealias C = SyntheticSAMessages
+    typealias Child = SyntheticSAMessages.Child
 
     static let conns: [ConnectionConfig] = {
         var a = ConnectionConfig(name: "a")

@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func targetParameterMustBeExactlyOneNonEmptyValue() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.allowed], clock: ContinuousClock())
         for uri in ["/probe", "/probe?target=", "/probe?other=1",
                     "/probe?target=unix%3A%2F%2F%2Frun%2Fns1%2Fcharon.vici&target=unix:///run/ns1/charon.vici"] {
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func anAllowedTargetIsServedPercentEncodedOrNot() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.allowed], clock: ContinuousClock())
         for uri in ["/probe?target=unix:///run/ns1/charon.vici", "/probe?target=unix%3A%2F%2F%2Frun%2Fns1%2Fcharon.vici"] {
             let response = await ProbeRoute.respond(to: request(uri), manager: manager, responses: responses)
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func gzipBodyDecompressesToTheIdentityBody() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.allowed], clock: ContinuousClock())
         let plain = await ProbeRoute.respond(to: request("/probe?target=\(Self.allowed)"), manager: manager, responses: responses)
         let gzipped = await ProbeRoute.respond(
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func theRouteIsServedAndLinkedOnTheLandingPage() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.allowed], clock: ContinuousClock())
         let server = try await HTTPTestServer.start(routes: [ProbeRoute.make(manager: manager, statistics: statistics)])
         let (landing, probe, refused, post) = try await withHTTPTestConnection(port: server.port) { connection in

@@ -16,7 +16,7 @@ import VICI
     }
 
     @Test func disallowedAndInvalidTargetsAreRefusedWithoutAnyConnectionAttempt() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.a], clock: ContinuousClock())
         for uri in ["unix:///run/ns9/charon.vici", "unix:///run/ns1/../ns1/charon.vici", "tcp://gw3.example:4502",
                     "unix:///run/ns1/charon.vici/", "unix://run/ns1/charon.vici"] {
@@ -35,7 +35,7 @@ import VICI
     }
 
     @Test func eachTargetIsServedItsOwnDataAfterItsFirstPoll() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.a, Self.b], clock: ContinuousClock())
         let first = await manager.probe(target: Self.a)
         #expect(first.reachedCharon == true)
@@ -61,7 +61,7 @@ import VICI
     }
 
     @Test func tcpHostNamesMatchCaseInsensitively() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.c], clock: ContinuousClock())
         #expect(await manager.probe(target: "tcp://GW3.Example:4502").reachedCharon == true)
         #expect(await manager.probe(target: Self.c).reachedCharon == true)
@@ -71,7 +71,7 @@ import VICI
     }
 
     @Test func unreachableTargetIsServedWithUpAndSuccessZero() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         try fakes.setBehaviour(.refuse, for: Self.a)
         let manager = try fakes.manager(allow: [Self.a], clock: ContinuousClock())
         let outcome = await manager.probe(target: Self.a)
@@ -85,7 +85,7 @@ import VICI
     }
 
     @Test func theFirstPollWaitIsBoundedAndAHangingConnectIsCancelledOnRelease() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         try fakes.setBehaviour(.hang, for: Self.a)
         let clock = ManualClock()
         let manager = try fakes.manager(allow: [Self.a], clock: clock, firstPollTimeout: .seconds(10))
@@ -103,7 +103,7 @@ import VICI
     }
 
     @Test func aProbeShorterThanTheFirstPollTimeoutUsesItsOwnDeadline() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         try fakes.setBehaviour(.hang, for: Self.a)
         let clock = ManualClock()
         let manager = try fakes.manager(allow: [Self.a], clock: clock, firstPollTimeout: .seconds(10))
@@ -115,7 +115,7 @@ import VICI
     }
 
     @Test func theCapRefusesNewTargetsWithoutConnectingUntilOneIsReleased() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let clock = ManualClock()
         let manager = try fakes.manager(
             allow: [Self.a, Self.b, Self.c], clock: clock, idleTimeout: .seconds(60), maxTargets: 2)
@@ -139,7 +139,7 @@ import VICI
     }
 
     @Test func idleTargetsAreReleasedWithTheirConnectionsClosedAndComeBackOnTheNextProbe() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let clock = ManualClock()
         let manager = try fakes.manager(allow: [Self.a, Self.b], clock: clock, idleTimeout: .seconds(600))
         _ = await manager.probe(target: Self.a)
@@ -164,7 +164,7 @@ import VICI
     }
 
     @Test func theServiceSweepsIdleTargetsOnItsClock() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let clock = ManualClock()
         let manager = try fakes.manager(allow: [Self.a], clock: clock, idleTimeout: .seconds(40))
         #expect(manager.sweepInterval == .seconds(10))
@@ -188,7 +188,7 @@ import VICI
     }
 
     @Test func concurrentFirstProbesShareOnePipeline() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.a], clock: ContinuousClock())
         let results = await withTaskGroup(of: Bool?.self) { group in
             for _ in 0..<20 { group.addTask { await manager.probe(target: Self.a).reachedCharon } }
@@ -203,7 +203,7 @@ import VICI
     }
 
     @Test func aNewAllowListReleasesTargetsNoLongerAllowed() async throws {
-        let fakes = FakeProbeCharons()
+        let fakes = FakeProbeConnectors()
         let manager = try fakes.manager(allow: [Self.a, Self.b], clock: ContinuousClock())
         _ = await manager.probe(target: Self.a)
         _ = await manager.probe(target: Self.b)

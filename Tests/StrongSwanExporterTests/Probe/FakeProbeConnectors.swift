@@ -3,10 +3,13 @@ import Synchronization
 import VICI
 @testable import StrongSwanExporter
 
-/// Fake daemons for the probe manager's tests: per endpoint, how many pipelines were made, how many
-/// connections were attempted, opened and closed. A daemon answers `version` with `version=fake-<name>`.
-final class FakeProbeCharons: Sendable {
-    /// How a fake daemon behaves on connect.
+/// Probe connectors that never touch a socket, for the probe manager's tests: per endpoint, how many pipelines
+/// were made, how many connections were attempted, opened and closed, and how a connect behaves (answer,
+/// refuse, or hang until cancelled — which no socket-backed fake can do on demand). A connection answers
+/// `version` with `version=fake <its URI>`. Not a fake charon (``ScriptedCharon`` in TestSupport is the one):
+/// it fakes the ``ProbeConnectors`` seam above VICI.
+final class FakeProbeConnectors: Sendable {
+    /// How a connection to an endpoint behaves on connect.
     enum Behaviour: Sendable {
         /// Connects and answers `version`.
         case answer
@@ -70,7 +73,7 @@ final class FakeProbeCharons: Sendable {
             throw VICIError(.connectFailed, "fake: gave up")
         case .answer:
             state.withLock { $0.counts[endpoint, default: Counts()].opened += 1 }
-            return FakeSession(charons: self, endpoint: endpoint)
+            return FakeProbeSession(connectors: self, endpoint: endpoint)
         }
     }
 
@@ -78,7 +81,7 @@ final class FakeProbeCharons: Sendable {
         state.withLock { $0.counts[endpoint, default: Counts()].closed += 1 }
     }
 
-    /// The version string a fake daemon reports: `fake <its URI>`.
+    /// The version string a fake connection reports: `fake <its URI>`.
     static func version(of endpoint: VICIEndpoint) -> String { "fake \(endpoint)" }
 
     /// A manager over these fakes: only the version collector, one poll per hour (the first at once).
@@ -98,13 +101,13 @@ final class FakeProbeCharons: Sendable {
 }
 
 /// One fake command connection.
-private final class FakeSession: VICISession {
-    let charons: FakeProbeCharons
+private final class FakeProbeSession: VICISession {
+    let connectors: FakeProbeConnectors
     let endpoint: VICIEndpoint
     private let closed = Mutex(false)
 
-    init(charons: FakeProbeCharons, endpoint: VICIEndpoint) {
-        self.charons = charons
+    init(connectors: FakeProbeConnectors, endpoint: VICIEndpoint) {
+        self.connectors = connectors
         self.endpoint = endpoint
     }
 
@@ -112,7 +115,7 @@ private final class FakeSession: VICISession {
         guard !closed.withLock({ $0 }) else { throw VICIError(.connectionClosed, "fake: closed") }
         guard command == "version" else { throw VICIError(.unknownCommand, "fake: \(command)") }
         return try VICIMessage(arguments: [
-            "daemon=charon", "version=\(FakeProbeCharons.version(of: endpoint))", "sysname=Linux",
+            "daemon=charon", "version=\(FakeProbeConnectors.version(of: endpoint))", "sysname=Linux",
             "release=6.1", "machine=x86_64",
         ])
     }
@@ -128,7 +131,7 @@ private final class FakeSession: VICISession {
             defer { closed = true }
             return !closed
         }
-        if first { charons.noteClosed(endpoint) }
+        if first { connectors.noteClosed(endpoint) }
     }
 }
 

@@ -2,8 +2,9 @@ import StrongSwanCollectors
 import VICI
 
 /// Builds event and `list-sa` messages in charon 5.9.8's layouts (as recorded in Fixtures/events), for
-/// synthetic scenarios the lab cannot produce on demand (races, long churn).
-enum SyntheticCharon {
+/// synthetic scenarios the lab cannot produce on demand (races, long churn). Messages only, fed straight to
+/// the ledger: no socket, no server (the one fake charon is TestSupport's `ScriptedCharon`).
+enum SyntheticSAMessages {
     struct Child {
         var name: String
         var id: String
