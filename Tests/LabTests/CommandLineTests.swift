@@ -55,4 +55,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(status2, 0)
         XCTAssertTrue(errors2.contains("--vici.timeout"), errors2)
     }
+
+    /// `--vici.timeout 500ms` is 500 ms: a daemon answering after 800 ms times out, one answering after
+    /// 200 ms is read (the `vici` command kept whole seconds once, a 0 s timeout).
+    func testSubSecondVICITimeoutOfTheViciCommand() throws {
+        let lab = try LabEnvironment.require()
+        let late = try SlowCharon(mode: .slow(seconds: 0.8))
+        defer { late.stop() }
+        let (status, _, errors) = try LabEnvironment.run(
+            lab.exporter, ["vici", "version", "--vici.socket", late.uri, "--vici.timeout", "500ms"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(errors.contains("timed out after 0.5 s"), errors)
+
+        let prompt = try SlowCharon(mode: .slow(seconds: 0.2))
+        defer { prompt.stop() }
+        let (okStatus, output, okErrors) = try LabEnvironment.run(
+            lab.exporter, ["vici", "version", "--vici.socket", prompt.uri, "--vici.timeout", "500ms"])
+        XCTAssertEqual(okStatus, 0, okErrors)
+        XCTAssertTrue(String(decoding: output, as: UTF8.self).contains("5.9.8"))
+    }
 }
