@@ -75,7 +75,8 @@ final class CollectorCatalogueTests: XCTestCase {
         var state = CharonState()
         CollectorCatalogue.adopt(fresh, succeeded: ["sas"], context: RenderContext(now: 0, perSA: false), into: &state)
         XCTAssertEqual(CollectorCatalogue.names.filter { state.contains($0) }, ["sas"])
-        guard case .summarized(let summaries)? = state.sas else { return XCTFail("per-SA off keeps summaries") }
+        guard let summaries = state.sas?.summaries else { return XCTFail("per-SA off keeps summaries") }
+        XCTAssertNil(state.sas?.full)
         XCTAssertEqual(summaries.count, fresh.sas?.count)
         XCTAssertNil(state.conns)
     }

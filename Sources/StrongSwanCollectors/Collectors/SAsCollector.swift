@@ -27,12 +27,11 @@ public enum SAsCollector: CharonCollector {
 
     public static func render(_ model: SAList, context: RenderContext, into metrics: inout MetricSet) {
         let conns = context.state.conns
-        switch model {
-        case .full(let sas):
+        if let sas = model.full {
             ConnectionStatesRenderer.render(sas: sas, conns: conns, into: &metrics)
             renderPerSA(sas, context: context, into: &metrics)
-        case .summarized(let summaries):
-            ConnectionStatesRenderer.render(sas: summaries, conns: conns, into: &metrics)
+        } else {
+            ConnectionStatesRenderer.render(sas: model.summaries ?? [], conns: conns, into: &metrics)
         }
     }
 

@@ -2,52 +2,46 @@ import VICI
 
 /// The IKE_SAs charon listed (`list-sas`), as the exporter keeps them between polls and patches them with
 /// events: the full models when per-SA families are rendered, else a compact summary of each.
-public enum SAList: Sendable {
-    /// Every IKE_SA with its CHILD_SAs, in full.
-    case full([IKESA])
+///
+/// One of ``full`` and ``summaries`` is set. They are optionals rather than enum payloads so that a patch
+/// can move the list out (`Optional.take()`), change it and put it back without copying it.
+public struct SAList: Sendable {
+    /// Every IKE_SA with its CHILD_SAs, in full (per-SA families on).
+    public private(set) var full: [IKESA]?
     /// Names, states and `uniqueid`s only (per-SA families off).
-    case summarized([SASummary])
+    public private(set) var summaries: [SASummary]?
 
-    /// The full models, when kept.
-    public var full: [IKESA]? {
-        if case .full(let sas) = self { return sas }
-        return nil
-    }
+    /// A list of full models.
+    public static func full(_ sas: [IKESA]) -> SAList { SAList(full: sas, summaries: nil) }
+
+    /// A list of summaries.
+    public static func summarized(_ summaries: [SASummary]) -> SAList { SAList(full: nil, summaries: summaries) }
 
     /// The number of IKE_SAs.
-    public var count: Int {
-        switch self {
-        case .full(let sas): return sas.count
-        case .summarized(let summaries): return summaries.count
-        }
-    }
+    public var count: Int { full?.count ?? summaries?.count ?? 0 }
 
     /// The same list with each IKE_SA summarized (a summarized list is returned as it is).
     public func summarized() -> SAList {
-        switch self {
-        case .full(let sas): return .summarized(SASummary.summarizing(sas))
-        case .summarized: return self
-        }
+        guard let full else { return self }
+        return .summarized(SASummary.summarizing(full))
     }
 
-    /// Applies one VICI event (see ``TunnelLedger/patch(_:event:message:)``) to whichever form is kept.
+    /// Applies one VICI event (see ``TunnelLedger/patch(_:event:message:)``) to whichever form is kept, in
+    /// place.
     public mutating func patch(event name: String, message: VICIMessage) {
-        // Taken out of `self` while patched, so that the list is not copied.
-        switch consume self {
-        case .full(var sas):
+        if var sas = full.take() {
             TunnelLedger.patch(&sas, event: name, message: message)
-            self = .full(sas)
-        case .summarized(var summaries):
-            TunnelLedger.patch(&summaries, event: name, message: message)
-            self = .summarized(summaries)
+            full = sas
+        }
+        if var kept = summaries.take() {
+            TunnelLedger.patch(&kept, event: name, message: message)
+            summaries = kept
         }
     }
 
     /// How many configured tunnels of `ledger` have an up CHILD_SA in this list, and how many are configured.
     public func tunnelCounts(in ledger: TunnelLedger) -> (up: Int, configured: Int) {
-        switch self {
-        case .full(let sas): return ledger.tunnelCounts(sas: sas)
-        case .summarized(let summaries): return ledger.tunnelCounts(sas: summaries)
-        }
+        if let full { return ledger.tunnelCounts(sas: full) }
+        return ledger.tunnelCounts(sas: summaries ?? [])
     }
 }
