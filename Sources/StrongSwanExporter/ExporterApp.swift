@@ -148,9 +148,8 @@ public struct ExporterApp: Sendable {
         // The watchdog's lease: the poll loop reports after every attempt, and an attempt may legitimately take
         // one connect plus every command of the enabled collectors, each up to --vici.timeout. Only a poll loop
         // that overruns that (a hang, which a restart can cure) stops the pings; a slow charon does not.
-        let connectTimeout = min(configuration.viciTimeout, .seconds(5))
         let commands = CollectorCatalogue.commandsPerPoll(enabled: configuration.poller.enabledCollectors)
-        let progressWindow = configuration.poller.interval + connectTimeout + configuration.viciTimeout * commands + .seconds(5)
+        let progressWindow = configuration.poller.interval + configuration.viciConnectTimeout + configuration.viciTimeout * commands + .seconds(5)
         let keeper: WatchdogKeeper<SuspendingClock>? = notifier.watchdogInterval().map { interval in
             WatchdogKeeper(
                 interval: interval, progressWindow: progressWindow,

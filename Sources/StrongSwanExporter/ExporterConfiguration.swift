@@ -38,11 +38,14 @@ public struct ExporterConfiguration: Sendable {
     /// library's 64 MiB default would allow hundreds of MiB.
     public static let maxBufferedEventBytes = 16 * 1024 * 1024
 
+    /// How long connecting to charon may take: `--vici.timeout`, at most 5 s.
+    public var viciConnectTimeout: Duration { min(viciTimeout, .seconds(5)) }
+
     /// The settings of every command connection to charon (`--vici.socket`, each probe target, `vici`).
     public var viciConnection: VICIConnection.Configuration {
         var settings = VICIConnection.Configuration()
         settings.commandTimeout = TimeAmount(viciTimeout)
-        settings.connectTimeout = TimeAmount(min(viciTimeout, .seconds(5)))
+        settings.connectTimeout = TimeAmount(viciConnectTimeout)
         return settings
     }
 
