@@ -38,7 +38,8 @@
 # series per tunnel). A `:per-sa` suffix runs the exporter with --collector.sas.per-sa; `:no-per-sa` (the
 # old spelling) is the default and passes no flag. Needs root and network namespaces for lab sizes, and
 # wrk (apt-get install wrk). Results: Markdown tables on stdout and in $BENCH_OUT (default
-# /tmp/strongswan-bench/results.md); logs next to it (churn-SIZE.txt lists the new series). Benchmarks are
+# /tmp/strongswan-bench/results.md); logs next to it (series-SIZE.txt: series by family, site-keyed and
+# fixed; churn-SIZE.txt: the new series; scrape-SIZE.prom: the scrape counted). Benchmarks are
 # not tests: nothing here fails on a slow machine; targets are compared by reading the tables (BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -158,10 +159,21 @@ def label(key, name):
     m = re.search(r'[{,]' + name + r'="((?:[^"\\]|\\.)*)"', key)
     return m.group(1) if m else None
 
-def count(path):
-    # total, keyed by a site tunnel's conn (site-NNNN), the rest
+def count(path, breakdown):
+    # total, keyed by a site tunnel's conn (site-NNNN), the rest; series by family into `breakdown`
     keys = series(open(path).read())
-    site = sum(1 for k in keys if re.fullmatch(r"site-\d+", label(k, "conn") or ""))
+    families = {}
+    site = 0
+    for k in keys:
+        is_site = re.fullmatch(r"site-\d+", label(k, "conn") or "") is not None
+        site += is_site
+        counts = families.setdefault(family(k), [0, 0])
+        counts[0 if is_site else 1] += 1
+    with open(breakdown, "w") as f:
+        f.write("series %d: keyed by a site tunnel's conn %d, fixed part %d\n" % (len(keys), site, len(keys) - site))
+        f.write("%8s %8s  family\n" % ("site", "fixed"))
+        for fam, (a, b) in sorted(families.items(), key=lambda x: (-x[1][0], -x[1][1], x[0])):
+            f.write("%8d %8d  %s\n" % (a, b, fam))
     print(len(keys), site, len(keys) - site)
 
 def sum_family(keys_values, name):
@@ -245,7 +257,7 @@ def churn(url, interval, commands_file, log):
                       "ike_rekeys": int(ike), "child_rekeys": int(child), "top": top}))
 
 if sys.argv[1] == "count":
-    count(sys.argv[2])
+    count(sys.argv[2], sys.argv[3])
 elif sys.argv[1] == "churn":
     churn(sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5])
 PY
@@ -401,11 +413,12 @@ bench_one() {
     else
         series="$(awk '/^strongswan_connection_ike_sas\{/ { s += $NF } END { print s + 0 }' "$body") (sum of connection_ike_sas)"
     fi
-    read -r total site fixed < <(expo count "$body")
+    read -r total site fixed < <(expo count "$body" "$OUT_DIR/series-${spec//:/-}.txt")
+    cp "$body" "$OUT_DIR/scrape-${spec//:/-}.prom"
     if [[ $kind == lab ]]; then
         per_tunnel="$(calc "round($site / $size, 2)") ($site / $size; fixed $fixed)"
     else
-        per_tunnel="n/a (no tunnels; all $total fixed)"
+        per_tunnel="n/a (fake charon: no tunnels; conn=\"site-NNNN\" $site, rest $fixed)"
     fi
     raw=$(curl -fsS -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORT/metrics")
     gz=$(curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' -w '%{size_download}' "http://127.0.0.1:$PORT/metrics")
