@@ -58,6 +58,9 @@ sizes=("$@")
 ((CPU_POLLS >= 10)) || { echo "BENCH_CPU_POLLS must be at least 10" >&2; exit 2; }
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+# nginx serves the exporter's own identity bytes as a static file: the floor identity scrapes are compared with.
+command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; }
+FLOOR_PORT=$((PORT + 1))
 command -v swanctl >/dev/null || make -s deps
 echo "building release binaries (first time: several minutes)" >&2
 # The exporter as `make release` builds it (Swift runtime linked statically); the fake charon alongside.
@@ -285,10 +288,26 @@ wait_for_poll() { # blocks until the successful-poll count moves (scraping every
     echo "$p $d"
 }
 
+identity_floor() { # body-file span: scrape_latency.py's line for the same bytes served by nginx
+    local file=$1 span=$2 root="$OUT_DIR/floor" pid
+    mkdir -p "$root"
+    cp "$file" "$root/metrics"
+    printf '%s\n' "daemon off;" "worker_processes 1;" "pid $OUT_DIR/nginx.pid;" "error_log $OUT_DIR/nginx-error.log;" \
+        "events { worker_connections 64; }" \
+        "http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; keepalive_timeout 60s;" \
+        "  default_type text/plain; server { listen 127.0.0.1:$FLOOR_PORT; root $root; location / { } } }" \
+        >"$OUT_DIR/nginx.conf"
+    nginx -c "$OUT_DIR/nginx.conf" -p "$OUT_DIR" &
+    pid=$!
+    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$FLOOR_PORT/metrics" 2>/dev/null && break; sleep 0.05; done
+    python3 scripts/scrape_latency.py "http://127.0.0.1:$FLOOR_PORT/metrics" "$SCRAPES" --min-seconds "$span"
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+}
+
 results_header() {
     cat <<EOF
-| size | IKE_SAs (stats / series) | poll min/median | RSS (anon) after 10 polls | RSS after scrapes / peak | exposition raw / gzip | scrape min/median/p99 (max, scrapes) identity | scrape min/median/p99 (max, scrapes) gzip | wrk c16 req/s identity / gzip | exporter CPU per scrape | charon CPU/s polled, no scrapes / under wrk | list-sas served / polls (whole run) | swanctl --list-sas round trip min/median |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| size | IKE_SAs (stats / series) | poll min/median | RSS (anon) after 10 polls | RSS after scrapes / peak | exposition raw / gzip | scrape min/median/p99 (max, scrapes) identity | identity floor: the same bytes from nginx, min/median/p99 (exporter / floor) | scrape min/median/p99 (max, scrapes) gzip | wrk c16 req/s identity / gzip | exporter CPU per scrape | charon CPU/s polled, no scrapes / under wrk | list-sas served / polls (whole run) | swanctl --list-sas round trip min/median |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 EOF
 }
 
@@ -434,6 +453,19 @@ bench_one() {
     local span=$((2 * seconds))
     lat_id=$(python3 scripts/scrape_latency.py "http://127.0.0.1:$PORT/metrics" "$SCRAPES" --min-seconds "$span")
     lat_gz=$(python3 scripts/scrape_latency.py "http://127.0.0.1:$PORT/metrics" "$SCRAPES" --gzip --min-seconds "$span")
+    # The floor of identity scrapes: the same bytes from nginx (one worker, sendfile, keep-alive), scraped the
+    # same way in the same run. Identity scrapes must stay within 1.2x of it; gzip scrapes (what Prometheus
+    # sends) are read against the latency targets.
+    local lat_floor floor_ratio
+    lat_floor=$(identity_floor "$body" "$span")
+    floor_ratio=$(python3 -c '
+import re, sys
+def get(text, key):
+    m = re.search(key + r"=([0-9.]+)", text)
+    return float(m.group(1)) if m else float("nan")
+ours, floor = sys.argv[1], sys.argv[2]
+print("median %.2fx, p99 %.2fx" % (get(ours, "median") / get(floor, "median"), get(ours, "p99") / get(floor, "p99")))
+' "$lat_id" "$lat_floor")
 
     # charon CPU over the wrk duration without wrk (the exporter polling), then wrk with the exporter's and
     # charon's CPU
@@ -499,8 +531,9 @@ print(s)' "$result" "$k")
     if [[ $kind == fake ]]; then kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true; fake_pid=""; fi
 
     pretty() { sed -E 's/min=//; s/ median=/\//; s/ p99=/\//; s/ max=([0-9.]+) ms bytes=.* scrapes=([0-9]+)/ ms (max \1, \2 scrapes)/' <<<"$1"; }
-    echo "| $spec | $stats_count / $series | $(ms_stats "${durations[@]}") ms | $rss10 MiB | $rss_end / $hwm MiB | $(calc "round($raw / 1024, 1)") / $(calc "round($gz / 1024, 1)") KiB$promtool_note | $(pretty "$lat_id") | $(pretty "$lat_gz") | $wrk_id / $wrk_gz | $scrape_cpu ms | $charon_idle / $charon_wrk s | $served | $floor |" | tee -a "$OUT"
+    echo "| $spec | $stats_count / $series | $(ms_stats "${durations[@]}") ms | $rss10 MiB | $rss_end / $hwm MiB | $(calc "round($raw / 1024, 1)") / $(calc "round($gz / 1024, 1)") KiB$promtool_note | $(pretty "$lat_id") | $(pretty "$lat_floor") ($floor_ratio) | $(pretty "$lat_gz") | $wrk_id / $wrk_gz | $scrape_cpu ms | $charon_idle / $charon_wrk s | $served | $floor |" | tee -a "$OUT"
     echo "   latency identity: $lat_id" >&2
+    echo "   latency floor:    $lat_floor ($floor_ratio)" >&2
     echo "   latency gzip:     $lat_gz" >&2
     local lean_row
     lean_row="| $spec | $total | $per_tunnel | $churn | $n_polls in $(calc "round($window, 1)") s | $(calc "round($cpu_poll * 1000, 1)") ms | $(calc "round($charon_poll * 1000, 1)") ms | $(calc "round($idle_rate * 1000, 2)") ms/s | $(calc "round($list_sas_cpu * 1000, 1)") ms | $ratio | $(median "${window_rss[@]}") MiB |"
