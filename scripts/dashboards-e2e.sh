@@ -6,16 +6,20 @@
 #
 # The lab must be up already (the Makefile starts and stops it); LAB_DIR (default /tmp/strongswan-lab) and
 # LAB_NAME come from the environment, LAB_GW_VICI from $LAB_DIR/env. The script
-#   - checks the dashboards' JSON, the rules (promtool check/test) and that the unit tests cover every alert,
-#   - starts the exporter (poll 2s) on the lab's gw charon and a real Prometheus (scrape and rule evaluation
-#     every 1s) that loads a copy of the rules in which StrongSwanTunnelDown has `for: $E2E_TUNNEL_DOWN_FOR`,
+#   - checks the dashboards' JSON, the rules (promtool check/test), that the unit tests cover every alert and
+#     that no panel query, variable or rule uses a family only an opt-in flag gives (lean by default),
+#   - starts the exporter with its default flags (only --poll.interval 2s; no per-SA or per-connection
+#     counter families, which the scrape is checked for) on the lab's gw charon and a real Prometheus (scrape
+#     and rule evaluation every 1s) that loads a copy of the rules in which StrongSwanTunnelDown has
+#     `for: $E2E_TUNNEL_DOWN_FOR`,
 #   - sends some traffic through the tunnels (lab.sh traffic, and a few datagrams back from the peer's
 #     namespace with ip netns exec) and requires every panel query and template variable of every dashboard
 #     to return data ($datasource dropped, $instance the exporter, $conn .* on the overview and the tunnel's
 #     connection on the tunnel dashboard, $__rate_interval 1m, $__interval 5s, $__range 5m), except for
 #     queries whose only missing metrics are listed in PENDING_TUNNEL_COUNTERS below (reported as SKIP, and
 #     required to return data after the outage, when the exporter has seen the tunnel change),
-#   - checks that Prometheus evaluates every rule without error and that the healthy lab fires TunnelDown
+#   - checks that Prometheus evaluates every rule without error, that every recording rule has data, and
+#     that the healthy lab fires TunnelDown
 #     only for the site-to-site tunnels that are down already (the lab's site-dead) and nothing else,
 #   - rekeys tunnel $E2E_TUNNEL's CHILD_SA and IKE_SA (lab.sh rekey): the exporter must read it up throughout
 #     and no TunnelDown may appear,
@@ -95,6 +99,7 @@ static_checks() {
         fail "promtool test rules"; printf '%s\n' "$out"
     fi
     counted "$PY" "$HELPER" rules-coverage --rules "$DASH"/strongswan-alerts.rules.yml --tests "$DASH"/tests/*.test.yml
+    counted "$PY" "$HELPER" lean --dashboards "$DASH"/*.json --rules "$DASH"/*.rules.yml
 }
 
 if [[ $EXPORTER == --static ]]; then
@@ -168,7 +173,8 @@ else
 fi
 
 # --- exporter --------------------------------------------------------------------------------------------
-log "starting the exporter on $EXP"
+# Default flags on purpose: the dashboards and rules must work with what every user gets without opting in.
+log "starting the exporter on $EXP (default flags)"
 "$EXPORTER" run --vici.socket "$LAB_GW_VICI" --web.listen-address "$INSTANCE" \
     --poll.interval "${POLL_INTERVAL}s" >"$TMP/exporter.log" 2>&1 &
 EXPORTER_PID=$!
@@ -177,6 +183,7 @@ if secs=$("$PY" "$HELPER" wait-metric --url "$EXP/metrics" --series strongswan_u
 else
     fail "exporter serves /metrics with strongswan_up 1 within 30s"; finish
 fi
+counted "$PY" "$HELPER" exposition-lean --url "$EXP/metrics"
 
 # --- Prometheus ------------------------------------------------------------------------------------------
 mkdir -p "$TMP/rules" "$TMP/tsdb"
@@ -247,7 +254,7 @@ log "evaluating every panel query (instance $INSTANCE)"
 counted "$PY" "$HELPER" panels --prom "$PROM" --timeout "$TIMEOUT" --var "instance=$INSTANCE" \
     --dashboard "$DASH/strongswan-overview.json:conn=.*" \
     --dashboard "$DASH/strongswan-tunnel.json:conn=$CONN,child=$CHILD" "${PENDING_ARGS[@]}"
-counted "$PY" "$HELPER" rules-health --prom "$PROM"
+counted "$PY" "$HELPER" rules-health --prom "$PROM" --timeout "$TIMEOUT"
 
 # --- alerts before the outage ------------------------------------------------------------------------------
 # Tunnels that are down already (the lab's site-dead has an unreachable peer) fire TunnelDown too; the
