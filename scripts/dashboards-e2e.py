@@ -19,6 +19,9 @@ counts them.
   wait-alert --prom URL --alert NAME --label k=v --state pending|firing|gone [--timeout S]
   wait-metric --url URL --series SERIES --value V [--timeout S]
   watch-metric --url URL --series SERIES [--duration S]   min, max and number of samples
+  series --url URL [--conn NAME]                     the strongswan_* series of a scrape (no values, no
+                                                     strongswan_exporter_*), one a line, sorted; --conn:
+                                                     only those of that connection and those without conn
   query --prom URL EXPR                              print the result vector as JSON (one line)
   rewrite-for RULES OUT DURATION                     copy of the alerts with TunnelDown's `for:` replaced
 """
@@ -588,6 +591,22 @@ def cmd_watch_metric(args):
     return 0
 
 
+def cmd_series(args):
+    with urllib.request.urlopen(args.url, timeout=10) as r:
+        text = r.read().decode()
+    keys = set()
+    for line in text.splitlines():
+        m = re.match(r"(strongswan_\w+)(\{.*\})?\s+\S+$", line)
+        if not m or m.group(1).startswith("strongswan_exporter_"):
+            continue
+        conn = re.search(r'(?:^|[{,])conn="((?:[^"\\]|\\.)*)"', m.group(2) or "")
+        if args.conn is not None and conn and conn.group(1) != args.conn:
+            continue
+        keys.add(m.group(1) + (m.group(2) or ""))
+    print("\n".join(sorted(keys)))
+    return 0
+
+
 def cmd_alerts(args):
     print(json.dumps(active_alerts(args.prom)))
     return 0
@@ -640,6 +659,9 @@ def main():
     s.add_argument("--url", required=True)
     s.add_argument("--series", required=True)
     s.add_argument("--duration", type=float, default=5)
+    s = sub.add_parser("series")
+    s.add_argument("--url", required=True)
+    s.add_argument("--conn")
     s = sub.add_parser("alerts")
     s.add_argument("--prom", required=True)
     s = sub.add_parser("query")
@@ -654,7 +676,7 @@ def main():
         "lint": cmd_lint, "rules-coverage": cmd_rules_coverage, "rules-health": cmd_rules_health,
         "lean": cmd_lean, "exposition-lean": cmd_exposition_lean,
         "panels": cmd_panels, "wait-alert": cmd_wait_alert, "wait-metric": cmd_wait_metric,
-        "watch-metric": cmd_watch_metric,
+        "watch-metric": cmd_watch_metric, "series": cmd_series,
         "alerts": cmd_alerts, "query": cmd_query, "rewrite-for": cmd_rewrite_for,
     }[args.cmd](args)
 

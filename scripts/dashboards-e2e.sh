@@ -21,8 +21,9 @@
 #   - checks that Prometheus evaluates every rule without error, that every recording rule has data, and
 #     that the healthy lab fires TunnelDown
 #     only for the site-to-site tunnels that are down already (the lab's site-dead) and nothing else,
-#   - rekeys tunnel $E2E_TUNNEL's CHILD_SA and IKE_SA (lab.sh rekey): the exporter must read it up throughout
-#     and no TunnelDown may appear,
+#   - rekeys tunnel $E2E_TUNNEL's CHILD_SA and IKE_SA (lab.sh rekey): the exporter must read it up throughout,
+#     no TunnelDown may appear and the scrape's series (of that connection and the global families) must be
+#     the same set as before,
 #   - terminates it (lab.sh terminate): the exporter must read it down within the poll interval, and
 #     StrongSwanTunnelDown must go pending and then firing for that tunnel only; initiates it again and waits
 #     until the alert is gone,
@@ -238,7 +239,7 @@ else
     fail "lab: traffic through the tunnels"; cat "$TMP/lab.log"
 fi
 # lab.sh sends from gw to peer only; a few datagrams back (peer -> gw, dropped on gw) give gw's CHILD_SAs
-# inbound traffic and a last inbound packet too.
+# (and so the tunnel's counters) inbound traffic too.
 read -r GW_TS PEER_TS < <(awk -F'\t' -v i="$TUNNEL" '$1 == i { print $4, $5 }' "$LAB_DIR/tunnels.tsv")
 if ip netns exec "$LAB_PEER_NS" "$PY" -c 'import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -291,6 +292,7 @@ fi
 # --- rekeys are no outage ----------------------------------------------------------------------------------
 series="strongswan_tunnel_up{conn=\"$CONN\",child=\"$CHILD\"}"
 log "lab.sh rekey $TUNNEL, rekey $TUNNEL --ike ($CONN), sampling the exporter meanwhile"
+"$PY" "$HELPER" series --url "$EXP/metrics" --conn "$CONN" >"$TMP/series-before.txt"
 "$PY" "$HELPER" watch-metric --url "$EXP/metrics" --series "$series" --duration 6 >"$TMP/watch.txt" &
 watch_pid=$!
 sleep 0.5
@@ -307,6 +309,15 @@ else
     fail "exporter kept $CONN up through both rekeys: min $wmin max $wmax over $wn scrapes"
 fi
 sleep 3 # scrape, recording and alert evaluation of what followed the rekeys
+# Lean by default: a rekey changes values, never the series set (of the tunnel's connection and the global
+# families; strongswan_exporter_* self-metrics excluded).
+"$PY" "$HELPER" series --url "$EXP/metrics" --conn "$CONN" >"$TMP/series-after.txt"
+if diff -q "$TMP/series-before.txt" "$TMP/series-after.txt" >/dev/null && [[ -s $TMP/series-before.txt ]]; then
+    pass "the rekeys created and removed no series ($(wc -l <"$TMP/series-before.txt") series of $CONN and global families)"
+else
+    fail "the rekeys changed the series set of $CONN and the global families:"
+    diff "$TMP/series-before.txt" "$TMP/series-after.txt" | grep '^[<>]' | head -n 20
+fi
 if [[ $(alerts_now | tunnel_down_conns) == "$baseline" ]]; then
     pass "no TunnelDown (not even pending) for $CONN after its rekeys"
 else
