@@ -1,4 +1,5 @@
 import PrometheusExposition
+import VICI
 
 /// Everything the collectors learned from charon: each collector's model from the last poll in which it
 /// succeeded (absent if it never did or is disabled), keyed by the collector.
@@ -30,8 +31,20 @@ public struct CharonState: Sendable {
     }
 
     /// Runs `collector` and stores its model. Throws what the collector threw, leaving the state unchanged.
-    public mutating func collect<C: CharonCollector>(_ collector: C.Type, from vici: some VICIQuerying) async throws {
-        self[C.self] = try await C.collect(from: vici)
+    public mutating func collect<C: CharonCollector>(
+        _ collector: C.Type, from vici: some VICIQuerying, options: CollectOptions = CollectOptions()
+    ) async throws {
+        self[C.self] = try await C.collect(from: vici, options: options)
+    }
+
+    func isOutdated<C: CharonCollector>(_ collector: C.Type, by fresh: CharonState) -> Bool {
+        guard let model = self[C.self] else { return false }
+        return C.isOutdated(model, by: fresh)
+    }
+
+    func isOutdated<C: CharonCollector>(_ collector: C.Type, byEvent event: String, message: VICIMessage) -> Bool {
+        guard let model = self[C.self] else { return false }
+        return C.isOutdated(model, byEvent: event, message: message)
     }
 
     /// Takes the model of `collector` from `fresh` (what one poll collected), as the collector retains it;

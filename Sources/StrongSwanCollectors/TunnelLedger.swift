@@ -348,10 +348,11 @@ public struct TunnelLedger: Sendable {
 
     // MARK: - Rendering
 
-    /// Renders the event-driven families: transitions, rekeys, IKE_SA events, last change, and traffic per
-    /// tunnel. Configured tunnels and connections are always present (0 before anything happened); seen
-    /// but unconfigured ones follow.
-    public func render(into metrics: inout MetricSet) {
+    /// Renders the event-driven families: transitions, rekeys, last change and traffic per tunnel, and with
+    /// `perConnectionEvents` the IKE_SA events per connection (four series per connection: opt-in with the
+    /// per-connection counters). Configured tunnels and connections are always present (0 before anything
+    /// happened); seen but unconfigured ones follow.
+    public func render(perConnectionEvents: Bool = true, into metrics: inout MetricSet) {
         var transitions = family(
             "strongswan_tunnel_transitions_total",
             "Times the tunnel went up (its first CHILD_SA installed) or down (its last one gone) while the exporter ran; a rekey is no transition.",
@@ -388,7 +389,7 @@ public struct TunnelLedger: Sendable {
             packets.add(Double(stats.traffic.packetsIn), labels + ["in"])
             packets.add(Double(stats.traffic.packetsOut), labels + ["out"])
         }
-        for conn in renderedConns() {
+        for conn in perConnectionEvents ? renderedConns() : [] {
             let counts = ikeEvents[conn] ?? IKEEventCounts()
             ikeFamily.add(Double(counts.up), [conn, "up"])
             ikeFamily.add(Double(counts.down), [conn, "down"])

@@ -75,7 +75,8 @@ public struct ExporterApp: Sendable {
         var up = false
         do {
             let session = try await connect()
-            up = await poller.pollOnce(session, started: ContinuousClock().now, clock: ContinuousClock())
+            var schedule = ConfigurationSchedule(interval: configuration.poller.configInterval)
+            up = await poller.pollOnce(session, started: ContinuousClock().now, clock: ContinuousClock(), schedule: &schedule)
             await session.close()
         } catch {
             logger.error("charon unreachable", metadata: ["error": "\(error)"])

@@ -8,8 +8,12 @@ struct CommonOptions: ParsableArguments {
     @OptionGroup var vici: VICIOptions
 
     @Flag(name: .customLong("collector.sas.per-sa"), inversion: .prefixedNo,
-          help: "Per-IKE_SA and per-CHILD_SA series (turn off on very large gateways; per-connection series remain).")
-    var perSA = true
+          help: "Per-IKE_SA and per-CHILD_SA series keyed by ike_id/child_id, peer addresses and identities in their *_info labels (opt-in: about 14 series per SA, new ones at every rekey; the per-connection and per-tunnel series are there either way).")
+    var perSA = false
+
+    @Flag(name: .customLong("collector.counters.per-conn"), inversion: .prefixedNo,
+          help: "Per-connection IKE counters: messages by exchange, rekeys, invalid messages (get-counters all=yes) and IKE_SA events (opt-in: about 25 series per connection; the global counters are there either way).")
+    var perConnectionCounters = false
 
     @Option(name: .customLong("log.level"), help: "Minimum log level: debug, info, warn, error.")
     var logLevel: String = "info"
@@ -45,6 +49,7 @@ struct CommonOptions: ParsableArguments {
         try vici.apply(to: &configuration)
         configuration.poller.enabledCollectors = try CollectorSwitches.enabled(applying: collectorSwitches)
         configuration.poller.perSA = perSA
+        configuration.poller.perConnectionCounters = perConnectionCounters
         configuration.logLevel = Self.level(logLevel) ?? .info
         configuration.logFormat = StructuredLogHandler.Format(rawValue: logFormat) ?? .logfmt
     }

@@ -28,6 +28,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("poll.interval"), help: "Time between two polls of charon (e.g. 15s).")
     var pollInterval: String = "15s"
 
+    @Option(name: .customLong("poll.config-interval"),
+            help: "Time between two runs of the configuration queries (list-conns, list-policies, list-certs, version) when no change is seen; a change in the loaded connections (get-conns, every poll), an SA or event of an unknown connection, and a reconnect run them at once.")
+    var configInterval: String = "5m"
+
     @Flag(name: .customLong("events"), inversion: .prefixedNo,
           help: "Follow charon's events between polls (tunnel up/down at once, traffic that survives rekeys).")
     var followEvents = true
@@ -60,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--probe.max-targets must be at least 1")
         }
         _ = try DurationFlag.parse(pollInterval, flag: "--poll.interval")
+        _ = try DurationFlag.parse(configInterval, flag: "--poll.config-interval")
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/" else {
             throw ValidationError("--web.telemetry-path must start with / and not be / itself")
         }
@@ -74,6 +79,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.telemetryPath = telemetryPath
         configuration.webConfigFile = webConfigFile
         configuration.poller.interval = try DurationFlag.parse(pollInterval, flag: "--poll.interval")
+        configuration.poller.configInterval = try DurationFlag.parse(configInterval, flag: "--poll.config-interval")
         configuration.followEvents = followEvents
         configuration.probe.targets = probeTargets
         configuration.probe.targetsFile = probeTargetsFile

@@ -33,8 +33,8 @@ struct LabEnvironment {
     }
 
     /// One poll of the exporter (`dump`), as exposition bytes.
-    func dump() throws -> [UInt8] {
-        let (status, output, errors) = try Self.run(exporter, ["dump", "--vici.socket", gwVICI])
+    func dump(_ flags: [String] = []) throws -> [UInt8] {
+        let (status, output, errors) = try Self.run(exporter, ["dump", "--vici.socket", gwVICI] + flags)
         guard status == 0 else { throw LabError("dump exited \(status): \(errors)") }
         return Array(output)
     }

@@ -30,14 +30,14 @@ final class ProbeAgainstLabTests: XCTestCase {
             let total = (stats["ikesas"] as? [String: Any])?["total"] as? String
             XCTAssertEqual(scrape.value("strongswan_ike_sas"), Double(total ?? ""), "\(daemon): strongswan_ike_sas")
             XCTAssertGreaterThan(expected.values.reduce(0, +), 0, "\(daemon) has IKE_SAs")
-            // Every (conn, state) the Python client saw, and nothing else that is non-zero.
-            for (key, count) in expected {
-                XCTAssertEqual(
-                    scrape.value("strongswan_connection_ike_sas", ["conn": key.conn, "state": key.state]), Double(count),
-                    "\(daemon): \(key)")
+            // IKE_SAs of every connection the Python client saw, and nothing else that is non-zero.
+            var perConn: [String: Int] = [:]
+            for (key, count) in expected { perConn[key.conn, default: 0] += count }
+            for (conn, count) in perConn {
+                XCTAssertEqual(scrape.value("strongswan_connection_ike_sas", ["conn": conn]), Double(count), "\(daemon): \(conn)")
             }
             let nonZero = scrape.samples(named: "strongswan_connection_ike_sas").filter { $0.value != 0 }
-            XCTAssertEqual(nonZero.count, expected.count, "\(daemon): non-zero strongswan_connection_ike_sas series")
+            XCTAssertEqual(nonZero.count, perConn.count, "\(daemon): non-zero strongswan_connection_ike_sas series")
             established[daemon] = Dictionary(
                 uniqueKeysWithValues: nonZero.compactMap { sample in sample.label("conn").map { ($0, sample.value) } })
             // The probe answer carries the target's families, not the exporter process's own.
@@ -51,7 +51,7 @@ final class ProbeAgainstLabTests: XCTestCase {
 
         // /metrics is unchanged: gw (--vici.socket) and the exporter's own families, probe counts included.
         let metrics = try exporter.scrape()
-        XCTAssertNotNil(metrics.value("strongswan_connection_ike_sas", ["conn": "rw", "state": "ESTABLISHED"]))
+        XCTAssertNotNil(metrics.value("strongswan_connection_ike_sas", ["conn": "rw"]))
         XCTAssertNil(metrics.value("probe_success"))
         XCTAssertNotNil(metrics.value("process_open_fds"))
         XCTAssertEqual(metrics.value("strongswan_exporter_probe_targets"), 2)

@@ -226,8 +226,9 @@ final class SystemdAgainstBinaryTests: XCTestCase {
         let gaps = zip(pings.dropFirst(), pings).map { $0 - $1 }
         XCTAssertGreaterThan(pings.last ?? 0, until - 1, "pings to the end: \(pings)")
         XCTAssertLessThan(gaps.max() ?? .infinity, 0.9, "no ping withheld: \(gaps)\n\(run.log)")
-        let versions = vici.commands.filter { $0.name == "version" }
-        XCTAssertGreaterThanOrEqual(versions.count, 4, "a poll (and a new connection) after every timeout: \(versions)")
+        // A silent charon gets one command per poll (whichever comes first; it never answers).
+        let commands = vici.commands.map { $0.name }
+        XCTAssertGreaterThanOrEqual(commands.count, 4, "a poll (and a new connection) after every timeout: \(commands)")
         XCTAssertFalse(run.log.contains("withholding watchdog pings"), run.log)
         XCTAssertTrue(
             notify.notifications.filter { $0.value("STATUS") != nil }.allSatisfy { $0.value("STATUS") == "charon unreachable" })

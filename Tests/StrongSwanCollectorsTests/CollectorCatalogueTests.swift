@@ -39,17 +39,22 @@ final class CollectorCatalogueTests: XCTestCase {
         for collector in CollectorCatalogue.all {
             let vici = RecordingVICI(try fixtures())
             var state = CharonState()
-            try await state.collect(collector, from: vici)
+            // Everything opt-in on: `commands` is the most one collection sends.
+            try await state.collect(collector, from: vici, options: CollectOptions(perConnectionCounters: true))
             XCTAssertEqual(vici.commands, collector.commands, collector.name)
             XCTAssertTrue(state.contains(collector.name), collector.name)
-            total += vici.commands.count
+            let probe = RecordingVICI(try fixtures())
+            _ = try await CollectorCatalogue.changeProbe(collector.name, from: probe)
+            XCTAssertEqual(probe.commands, collector.changeProbeCommands, collector.name)
+            total += vici.commands.count + probe.commands.count
         }
         XCTAssertEqual(CollectorCatalogue.commandsPerPoll(enabled: Set(CollectorCatalogue.names)), total)
     }
 
     func testCommandsPerPollCountsOnlyEnabledCollectorsAndAtLeastOne() {
         for collector in CollectorCatalogue.all {
-            XCTAssertEqual(CollectorCatalogue.commandsPerPoll(enabled: [collector.name]), collector.commands.count)
+            XCTAssertEqual(CollectorCatalogue.commandsPerPoll(enabled: [collector.name]),
+                           collector.commands.count + collector.changeProbeCommands.count)
         }
         XCTAssertEqual(CollectorCatalogue.commandsPerPoll(enabled: []), 1)
     }
@@ -79,5 +84,62 @@ final class CollectorCatalogueTests: XCTestCase {
         XCTAssertNil(state.sas?.full)
         XCTAssertEqual(summaries.count, fresh.sas?.count)
         XCTAssertNil(state.conns)
+    }
+}
+
+/// The configuration clock's inputs: the change probe and the outdated checks.
+final class ConfigurationCadenceTests: XCTestCase {
+    func fixtures() throws -> FixtureVICI {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        return FixtureVICI(directory: url.appendingPathComponent("lab"), files: GoldenExpositionTests.files)
+    }
+
+    func testOnlyConfigurationShapedCollectorsRunOnTheConfigurationClock() {
+        XCTAssertEqual(Set(CollectorCatalogue.names(cadence: .configuration)), ["version", "conns", "certs"])
+        XCTAssertEqual(Set(CollectorCatalogue.names(cadence: .everyPoll)), ["stats", "sas", "counters", "pools"])
+    }
+
+    /// `get-conns` names the connections `list-conns` streams (both captured from the same lab shape).
+    func testTheProbeNamesTheLoadedConnections() async throws {
+        let probe = try await CollectorCatalogue.changeProbe("conns", from: try fixtures())
+        var state = CharonState()
+        try await CollectorCatalogue.collect("conns", from: try fixtures(), into: &state)
+        let listed = try XCTUnwrap(state.conns).map { $0.name }
+        XCTAssertEqual(probe, listed.sorted())
+        XCTAssertEqual(probe?.count, 6)
+    }
+
+    func testAnSAOrEventOfAnUnknownConnectionOrChildMarksTheConnectionsOutdated() async throws {
+        var kept = CharonState()
+        try await CollectorCatalogue.collect("conns", from: try fixtures(), into: &kept)
+        var fresh = CharonState()
+        try await CollectorCatalogue.collect("sas", from: try fixtures(), into: &fresh)
+        let enabled = Set(CollectorCatalogue.names)
+        XCTAssertFalse(CollectorCatalogue.configurationOutdated(kept, enabled: enabled, by: fresh),
+                       "every SA of the lab belongs to a listed connection and child")
+
+        func sa(_ conn: String, child: String) -> VICIMessage {
+            VICIMessage([.init(conn, .section(VICIMessage([
+                .init("uniqueid", .value("99")), .init("state", .value("ESTABLISHED")),
+                .init("child-sas", .section(VICIMessage([.init("\(child)-7", .section(VICIMessage([
+                    .init("name", .value(child)), .init("uniqueid", .value("7")), .init("state", .value("INSTALLED")),
+                ])))]))),
+            ])))])
+        }
+        var unknownConn = fresh
+        unknownConn.sas = .full(IKESA.all(in: sa("site-0099", child: "net-0099")))
+        XCTAssertTrue(CollectorCatalogue.configurationOutdated(kept, enabled: enabled, by: unknownConn))
+        var unknownChild = fresh
+        unknownChild.sas = .full(IKESA.all(in: sa("site-0001", child: "net-extra")))
+        XCTAssertTrue(CollectorCatalogue.configurationOutdated(kept, enabled: enabled, by: unknownChild))
+        XCTAssertFalse(CollectorCatalogue.configurationOutdated(kept, enabled: enabled.subtracting(["conns"]), by: unknownChild),
+                       "a switched-off collector is never refreshed")
+
+        XCTAssertTrue(CollectorCatalogue.configurationOutdated(kept, enabled: enabled, byEvent: "child-updown",
+                                                               message: sa("site-0099", child: "net-0099")))
+        XCTAssertTrue(CollectorCatalogue.configurationOutdated(kept, enabled: enabled, byEvent: "child-updown",
+                                                               message: sa("site-0001", child: "net-extra")))
+        XCTAssertFalse(CollectorCatalogue.configurationOutdated(kept, enabled: enabled, byEvent: "child-updown",
+                                                                message: sa("site-0001", child: "net-0001")))
     }
 }

@@ -20,6 +20,7 @@ final class GoldenExpositionTests: XCTestCase {
         "get-counters": "get-counters.vici",
         "get-pools": "get-pools.vici",
         "list-certs": "list-certs.vici",
+        "get-conns": "get-conns.vici",
     ]
     /// The unix time at which the fixtures were captured (from Fixtures/lab/README.md).
     static let capturedAt: Double = 1_795_607_375
@@ -29,14 +30,17 @@ final class GoldenExpositionTests: XCTestCase {
         return url.appendingPathComponent("lab")
     }
 
-    /// `summarized`: keep only ``SASummary``s of the SAs, as the exporter does when per-SA families are off.
-    func render(perSA: Bool, summarized: Bool = false) async throws -> [UInt8] {
+    /// `optIn`: per-SA families and per-connection counters on (`golden.prom`), else the default flags
+    /// (`golden-default.prom`). `summarized`: keep only ``SASummary``s of the SAs, as the exporter does when
+    /// per-SA families are off.
+    func render(optIn: Bool, summarized: Bool = false) async throws -> [UInt8] {
         setenv("TZ", "UTC", 1)
         tzset()
         let vici = FixtureVICI(directory: try fixtures(), files: Self.files)
         var state = CharonState()
         for name in CollectorCatalogue.names {
-            try await CollectorCatalogue.collect(name, from: vici, into: &state)
+            try await CollectorCatalogue.collect(
+                name, from: vici, options: CollectOptions(perConnectionCounters: optIn), into: &state)
         }
         if summarized {
             let sas = try XCTUnwrap(state.sas)
@@ -45,7 +49,7 @@ final class GoldenExpositionTests: XCTestCase {
         }
         var metrics = MetricSet()
         CollectorCatalogue.render(
-            state, enabled: Set(CollectorCatalogue.names), context: RenderContext(now: Self.capturedAt, perSA: perSA),
+            state, enabled: Set(CollectorCatalogue.names), context: RenderContext(now: Self.capturedAt, perSA: optIn, perConnectionCounters: optIn),
             into: &metrics)
         XCTAssertEqual(metrics.droppedSampleCount, 0, "no duplicate series")
         return metrics.encoded()
@@ -68,22 +72,24 @@ final class GoldenExpositionTests: XCTestCase {
     }
 
     func testLabFixturesRenderToGoldenExposition() async throws {
-        try check(try await render(perSA: true), against: "golden.prom")
+        try check(try await render(optIn: true), against: "golden.prom")
     }
 
-    func testWithoutPerSAFamiliesOnlyAggregatesRemain() async throws {
-        let bytes = try await render(perSA: false)
-        try check(bytes, against: "golden-no-per-sa.prom")
+    func testDefaultFlagsRenderNoPerSAFamilyNorPerConnectionCounter() async throws {
+        let bytes = try await render(optIn: false)
+        try check(bytes, against: "golden-default.prom")
         let parsed = try ExpositionParser().parse(bytes)
         XCTAssertNil(parsed.family(named: "strongswan_ike_sa_info"))
         XCTAssertNil(parsed.family(named: "strongswan_child_sa_bytes_total"))
+        XCTAssertNil(parsed.family(named: "strongswan_connection_ike_messages_total"))
         XCTAssertNotNil(parsed.family(named: "strongswan_connection_ike_sas"))
         XCTAssertNotNil(parsed.family(named: "strongswan_tunnel_up"))
+        XCTAssertNotNil(parsed.family(named: "strongswan_ike_messages_total"), "the global counters stay")
     }
 
     /// What the exporter keeps without per-SA families (summaries instead of the models) renders the same
     /// aggregates, byte for byte.
     func testSummarizedSAsRenderTheSameAggregates() async throws {
-        try check(try await render(perSA: false, summarized: true), against: "golden-no-per-sa.prom")
+        try check(try await render(optIn: false, summarized: true), against: "golden-default.prom")
     }
 }

@@ -4,7 +4,7 @@ import PrometheusExpositionTesting
 import TestRequirements
 import XCTest
 
-/// The golden expositions (Fixtures/lab/golden.prom, golden-no-per-sa.prom) are the collectors' own output:
+/// The golden expositions (Fixtures/lab/golden.prom, golden-default.prom) are the collectors' own output:
 /// ``GoldenExpositionTests`` only shows that the output has not changed. This test shows that it is right: it
 /// compares the golden samples with values read from the same captures without the exporter's decoder.
 /// Fixtures/lab/golden_facts.py decodes the `.vici` captures with strongSwan's own Python client (PyPI `vici`)
@@ -40,7 +40,7 @@ final class GoldenFactsTests: XCTestCase {
         /// Families in both golden files.
         var aggregate: [Family]
         /// Families only with per-SA families on (golden.prom).
-        var per_sa: [Family]
+        var opt_in: [Family]
     }
 
     static let lab = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/lab")
@@ -107,16 +107,17 @@ final class GoldenFactsTests: XCTestCase {
     func testGoldenExpositionStatesWhatCharonReported() throws {
         let facts = try facts()
         let golden = try golden("golden.prom")
-        for family in facts.aggregate + facts.per_sa { check(family, in: golden, of: "golden.prom") }
-        XCTAssertGreaterThanOrEqual(facts.aggregate.count + facts.per_sa.count, 40, "families with independent facts")
+        for family in facts.aggregate + facts.opt_in { check(family, in: golden, of: "golden.prom") }
+        XCTAssertGreaterThanOrEqual(facts.aggregate.count + facts.opt_in.count, 40, "families with independent facts")
     }
 
-    func testGoldenWithoutPerSAFamiliesStatesWhatCharonReported() throws {
+    /// The default flags: no per-SA family and no per-connection counter, everything else as charon said.
+    func testGoldenWithDefaultFlagsStatesWhatCharonReported() throws {
         let facts = try facts()
-        let golden = try golden("golden-no-per-sa.prom")
-        for family in facts.aggregate { check(family, in: golden, of: "golden-no-per-sa.prom") }
-        for family in facts.per_sa {
-            XCTAssertNil(golden.family(named: family.name), "\(family.name) is a per-SA family")
+        let golden = try golden("golden-default.prom")
+        for family in facts.aggregate { check(family, in: golden, of: "golden-default.prom") }
+        for family in facts.opt_in {
+            XCTAssertNil(golden.family(named: family.name), "\(family.name) is opt-in")
         }
     }
 

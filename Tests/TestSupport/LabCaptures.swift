@@ -18,6 +18,7 @@ public enum LabCaptures {
         "version": "version.vici", "stats": "stats.vici", "list-sas": "list-sas.vici", "list-conns": "list-conns.vici",
         "list-policies trap=yes": "list-policies-trap.vici", "get-counters all=yes": "get-counters-all.vici",
         "get-counters": "get-counters.vici", "get-pools": "get-pools.vici", "list-certs": "list-certs.vici",
+        "get-conns": "get-conns.vici",
     ]
 
     /// The capture directory in the source tree (found from this file: tests and benchmarks run from it).

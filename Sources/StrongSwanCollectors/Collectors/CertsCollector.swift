@@ -6,6 +6,8 @@ public enum CertsCollector: CharonCollector {
     public static let name = "certs"
     public static let summary = "loaded certificates and their validity from `list-certs`"
     public static let commands = ["list-certs"]
+    /// Configuration: runs on the configuration clock (and after every reconnect).
+    public static let cadence = CollectorCadence.configuration
 
     public static func collect(from vici: some VICIQuerying) async throws -> [LoadedCertificate] {
         var certificates: [LoadedCertificate] = []

@@ -6,6 +6,48 @@ public enum ConnsCollector: CharonCollector {
     public static let name = "conns"
     public static let summary = "loaded connections and their CHILD_SA configs from `list-conns` (connection and tunnel info)"
     public static let commands = ["list-conns", "list-policies"]
+    /// Configuration: runs on the configuration clock, and at once when `get-conns` shows that the loaded
+    /// connections changed or an SA names a connection or CHILD_SA config this model does not know.
+    public static let cadence = CollectorCadence.configuration
+    public static let changeProbeCommands = ["get-conns"]
+
+    /// The names of the connections loaded over VICI (`get-conns`: names only, a small fraction of the cost
+    /// of `list-conns` to charon), sorted.
+    public static func changeProbe(from vici: some VICIQuerying) async throws -> [String]? {
+        let response = try await vici.call("get-conns", VICIMessage())
+        return (response.list("conns") ?? []).sorted()
+    }
+
+    /// Whether this poll's SAs name a connection, or a CHILD_SA config of a connection, that `model` lacks
+    /// (loaded by another backend, or loaded over VICI and unloaded and reloaded between two polls).
+    public static func isOutdated(_ model: [ConnectionConfig], by state: CharonState) -> Bool {
+        guard let sas = state.sas else { return false }
+        var known: [String: Set<String>] = [:]
+        for conn in model { known[conn.name, default: []].formUnion(conn.children.map { $0.name }) }
+        func unknown<Entry: SAListEntry>(_ entries: [Entry]) -> Bool {
+            entries.contains { sa in
+                guard sa.name != TunnelLedger.unnamed else { return false }
+                guard let children = known[sa.name] else { return true }
+                return sa.childSAs.contains { !children.contains($0.name) }
+            }
+        }
+        if let full = sas.full { return unknown(full) }
+        return unknown(sas.summaries ?? [])
+    }
+
+    /// Whether an SA event (`ike-updown`, `child-updown`, `ike-rekey`, `child-rekey`) names a connection or a
+    /// CHILD_SA config of a connection that `model` lacks.
+    public static func isOutdated(_ model: [ConnectionConfig], byEvent event: String, message: VICIMessage) -> Bool {
+        for (conn, section) in message.sections where conn != TunnelLedger.unnamed {
+            guard let configured = model.first(where: { $0.name == conn }) else { return true }
+            for (_, child) in section.section("child-sas")?.sections ?? [] {
+                if let name = child.string("name"), !configured.children.contains(where: { $0.name == name }) {
+                    return true
+                }
+            }
+        }
+        return false
+    }
 
     public static func collect(from vici: some VICIQuerying) async throws -> [ConnectionConfig] {
         var conns: [ConnectionConfig] = []

@@ -1,20 +1,31 @@
 import PrometheusExposition
 import VICI
 
-/// `get-counters` (counters plugin): IKE message and event counters, global and per connection, as separate
-/// families so that a `sum()` never counts a message twice.
+/// `get-counters` (counters plugin): IKE message and event counters, global and (opt-in) per connection, as
+/// separate families so that a `sum()` never counts a message twice.
+///
+/// Per-connection counters (16 message series and 5 others per connection) are opt-in
+/// (`--collector.counters.per-conn`): only then is `get-counters all=yes` sent.
 public enum CountersCollector: CharonCollector {
     public static let name = "counters"
-    public static let summary = "IKE message, rekey and invalid-message counters from `get-counters` (needs charon's counters plugin)"
-    /// `get-counters all=yes` (per connection), then `get-counters` (global).
+    public static let summary = "IKE message, rekey and invalid-message counters from `get-counters` (needs charon's counters plugin; per connection with --collector.counters.per-conn)"
+    /// `get-counters` (global), preceded by `get-counters all=yes` (per connection) when
+    /// ``CollectOptions/perConnectionCounters`` is on (the most one collection sends).
     public static let commands = ["get-counters", "get-counters"]
 
+    /// The global counters only.
     public static func collect(from vici: some VICIQuerying) async throws -> IKECounters {
-        var all = VICIMessage()
-        all["all"] = .value("yes")
-        let perConnection = IKECounters(message: try await checked(vici.call("get-counters", all)))
+        try await collect(from: vici, options: CollectOptions())
+    }
+
+    public static func collect(from vici: some VICIQuerying, options: CollectOptions) async throws -> IKECounters {
+        var counters = IKECounters()
+        if options.perConnectionCounters {
+            var all = VICIMessage()
+            all["all"] = .value("yes")
+            counters = IKECounters(message: try await checked(vici.call("get-counters", all)))
+        }
         let global = IKECounters(message: try await checked(vici.call("get-counters", VICIMessage())))
-        var counters = perConnection
         counters.global = global.global
         return counters
     }
@@ -64,6 +75,7 @@ public enum CountersCollector: CharonCollector {
         var global = Families(prefix: "strongswan_", extraLabels: [], scope: "")
         global.add(model.global, conn: nil)
         global.flush(into: &metrics)
+        guard context.perConnectionCounters else { return }
         var perConnection = Families(prefix: "strongswan_connection_", extraLabels: ["conn"], scope: " of one connection")
         for (conn, counters) in model.connections {
             perConnection.add(counters, conn: conn)

@@ -3,13 +3,15 @@ import VICI
 
 /// `list-sas`: every IKE_SA and CHILD_SA, streamed as `list-sa` events and mapped one by one.
 ///
-/// Per-SA families carry `conn` and `ike_id` (and `child`, `child_id` for CHILD_SAs); descriptive labels sit
-/// on the `*_info` series only. With ``RenderContext/perSA`` off, only a summary of each SA is kept and
-/// nothing per SA is rendered; the per-connection aggregates (``ConnectionStatesRenderer``, which reads the
-/// configured connections from the state when they are collected) remain.
+/// By default only ``SAAggregatesRenderer``'s families are rendered: keyed by connection and tunnel names
+/// (which it reads from the configured connections when they are collected), never by SA, so rekeys create
+/// no series. With ``RenderContext/perSA`` (`--collector.sas.per-sa`) the per-SA families are rendered
+/// too: they carry `conn` and `ike_id` (and `child`, `child_id` for CHILD_SAs), with descriptive labels
+/// (peer addresses and identities among them) on the `*_info` series only. Without per-SA families only a
+/// summary of each SA is kept between polls.
 public enum SAsCollector: CharonCollector {
     public static let name = "sas"
-    public static let summary = "IKE_SAs and CHILD_SAs from `list-sas`: state, traffic, timestamps (per SA and per connection)"
+    public static let summary = "IKE_SAs and CHILD_SAs from `list-sas`: SAs by state, per connection and tunnel (per SA with --collector.sas.per-sa)"
     public static let commands = ["list-sas"]
 
     public static func collect(from vici: some VICIQuerying) async throws -> SAList {
@@ -28,10 +30,10 @@ public enum SAsCollector: CharonCollector {
     public static func render(_ model: SAList, context: RenderContext, into metrics: inout MetricSet) {
         let conns = context.state.conns
         if let sas = model.full {
-            ConnectionStatesRenderer.render(sas: sas, conns: conns, into: &metrics)
+            SAAggregatesRenderer.render(sas: sas, conns: conns, now: context.now, into: &metrics)
             renderPerSA(sas, context: context, into: &metrics)
         } else {
-            ConnectionStatesRenderer.render(sas: model.summaries ?? [], conns: conns, into: &metrics)
+            SAAggregatesRenderer.render(sas: model.summaries ?? [], conns: conns, now: context.now, into: &metrics)
         }
     }
 

@@ -6,6 +6,8 @@ public enum VersionCollector: CharonCollector {
     public static let name = "version"
     public static let summary = "strongswan_info from `version`"
     public static let commands = ["version"]
+    /// Configuration: runs on the configuration clock (and after every reconnect).
+    public static let cadence = CollectorCadence.configuration
 
     /// Maps the answer leniently: a missing key becomes an empty label value rather than a failed collector.
     public static func collect(from vici: some VICIQuerying) async throws -> VICIVersion {

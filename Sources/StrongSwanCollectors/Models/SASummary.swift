@@ -1,5 +1,6 @@
-/// What the exporter keeps of an IKE_SA when per-SA families are off: the connection, the states and the
-/// `uniqueid`s events refer to. About a tenth of the full ``IKESA`` model, which matters on concentrators
+/// What the exporter keeps of an IKE_SA when per-SA families are off: the connection, the states, the
+/// `uniqueid`s events refer to, and what the per-connection and per-tunnel families read (establishment and
+/// installation times, algorithm suites). About a tenth of the full ``IKESA`` model, which matters on concentrators
 /// with tens of thousands of road warriors (the list is kept between polls so events can patch it).
 public struct SASummary: SAListEntry, Hashable {
     /// The connection's name.
@@ -10,22 +11,30 @@ public struct SASummary: SAListEntry, Hashable {
     public var state: String
     /// Summaries of its CHILD_SAs.
     public var childSAs: [ChildSASummary]
+    /// Seconds since the IKE_SA was established, if it is.
+    public var establishedSecondsAgo: Int64?
+    /// Its algorithms (``IKESA/algorithmSuite``).
+    public var algorithmSuite: String
 
     /// Creates a summary.
-    public init(name: String, uniqueID: String, state: String, childSAs: [ChildSASummary] = []) {
+    public init(name: String, uniqueID: String, state: String, childSAs: [ChildSASummary] = [],
+                establishedSecondsAgo: Int64? = nil, algorithmSuite: String = "") {
         self.name = name
         self.uniqueID = uniqueID
         self.state = state
         self.childSAs = childSAs
+        self.establishedSecondsAgo = establishedSecondsAgo
+        self.algorithmSuite = algorithmSuite
     }
 
     /// Summarizes one model (its CHILD_SAs included).
     public init(_ ike: IKESA) {
-        self.init(name: ike.name, uniqueID: ike.uniqueID, state: ike.state, childSAs: ike.childSAs.map(ChildSASummary.init))
+        self.init(name: ike.name, uniqueID: ike.uniqueID, state: ike.state, childSAs: ike.childSAs.map(ChildSASummary.init),
+                  establishedSecondsAgo: ike.establishedSecondsAgo, algorithmSuite: ike.algorithmSuite)
     }
 
-    /// Summarizes a poll's models. Names longer than Swift stores inline are shared between the summaries
-    /// that carry them (one allocation per distinct name, not per SA).
+    /// Summarizes a poll's models. Names and algorithm suites longer than Swift stores inline are shared
+    /// between the summaries that carry them (one allocation per distinct string, not per SA).
     public static func summarizing(_ sas: [IKESA]) -> [SASummary] {
         var names: [String: String] = [:]
         func shared(_ name: String) -> String {
@@ -40,9 +49,13 @@ public struct SASummary: SAListEntry, Hashable {
             var children: [ChildSASummary] = []
             children.reserveCapacity(ike.childSAs.count)
             for child in ike.childSAs {
-                children.append(ChildSASummary(name: shared(child.name), uniqueID: child.uniqueID, state: child.state))
+                children.append(ChildSASummary(
+                    name: shared(child.name), uniqueID: child.uniqueID, state: child.state,
+                    installedSecondsAgo: child.installedSecondsAgo, algorithmSuite: shared(child.algorithmSuite)))
             }
-            result.append(SASummary(name: shared(ike.name), uniqueID: ike.uniqueID, state: ike.state, childSAs: children))
+            result.append(SASummary(
+                name: shared(ike.name), uniqueID: ike.uniqueID, state: ike.state, childSAs: children,
+                establishedSecondsAgo: ike.establishedSecondsAgo, algorithmSuite: shared(ike.algorithmSuite)))
         }
         return result
     }

@@ -9,6 +9,10 @@ public protocol SAListChildEntry: Sendable {
     var uniqueID: String { get }
     /// The CHILD_SA's state, as charon names it.
     var state: String { get }
+    /// Seconds since the CHILD_SA was installed (relative to the poll that listed it), if it is.
+    var installedSecondsAgo: Int64? { get }
+    /// The CHILD_SA's encryption and integrity algorithms (see ``ChildSA/algorithmSuite``).
+    var algorithmSuite: String { get }
 }
 
 extension ChildSA: SAListChildEntry {

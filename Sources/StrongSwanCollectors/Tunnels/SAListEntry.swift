@@ -18,6 +18,10 @@ public protocol SAListEntry: Sendable {
     var state: String { get }
     /// The CHILD_SAs of the IKE_SA.
     var childSAs: [Child] { get set }
+    /// Seconds since the IKE_SA was established (relative to the poll that listed it), if it is.
+    var establishedSecondsAgo: Int64? { get }
+    /// The IKE_SA's algorithms as `swanctl --list-sas` prints them (see ``IKESA/algorithmSuite``).
+    var algorithmSuite: String { get }
 
     /// Applies an `ike-update` event's new endpoints (empty strings: unchanged).
     mutating func updateEndpoints(localHost: String, localPort: String, remoteHost: String, remotePort: String)

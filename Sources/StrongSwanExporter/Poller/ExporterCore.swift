@@ -32,6 +32,9 @@ public actor ExporterCore {
     /// again to the polled list. Bounded; on overflow the next poll is relied on instead.
     private var eventsDuringPoll: [(name: String, message: VICIMessage)]?
     static let maxEventsDuringPoll = 1_000
+    /// Set when an event named a connection or tunnel the configuration models do not know: the next poll
+    /// runs the configuration collectors.
+    private var configurationRequested = false
 
     /// Creates the core. `wallClock` returns unix time in seconds (injectable for tests).
     public init(configuration: PollerConfiguration, store: SnapshotStore, logger: Logger,
@@ -106,6 +109,18 @@ public actor ExporterCore {
         publish()
     }
 
+    /// Whether this poll's fresh models show that a configuration model kept from an earlier poll is out of
+    /// date (e.g. an SA of a connection `list-conns` did not list).
+    public func configurationOutdated(by fresh: CharonState) -> Bool {
+        CollectorCatalogue.configurationOutdated(state, enabled: configuration.enabledCollectors, by: fresh)
+    }
+
+    /// Whether an event asked for the configuration collectors since the last call (and clears the request).
+    public func takeConfigurationRequest() -> Bool {
+        defer { configurationRequested = false }
+        return configurationRequested
+    }
+
     /// Counts a (re)connection to charon after the first.
     public func noteReconnect() { reconnects &+= 1 }
 
@@ -118,7 +133,14 @@ public actor ExporterCore {
         for change in changes {
             logger.info("\(change.summary)", metadata: change.metadata.mapValues { .string($0) })
         }
-        if up { state.patchSAs(event: name, message: message) }
+        if up {
+            state.patchSAs(event: name, message: message)
+            if !configurationRequested,
+               CollectorCatalogue.configurationOutdated(state, enabled: configuration.enabledCollectors, byEvent: name,
+                                                        message: message) {
+                configurationRequested = true
+            }
+        }
         if let count = eventsDuringPoll?.count {
             if count < ExporterCore.maxEventsDuringPoll {
                 eventsDuringPoll?.append((name, message))
@@ -158,7 +180,7 @@ public actor ExporterCore {
 
     /// The context collectors retain and render models with.
     private func renderContext(now: Double) -> RenderContext {
-        RenderContext(now: now, perSA: configuration.perSA)
+        RenderContext(now: now, perSA: configuration.perSA, perConnectionCounters: configuration.perConnectionCounters)
     }
 
     /// The one-line summary systemd shows in `STATUS=`.
@@ -193,7 +215,7 @@ public actor ExporterCore {
                 state, enabled: configuration.enabledCollectors, context: renderContext(now: lastPollTimestamp ?? now),
                 into: &metrics)
         }
-        ledger.render(into: &metrics)
+        ledger.render(perConnectionEvents: configuration.perConnectionCounters, into: &metrics)
         renderSelfMetrics(into: &metrics)
         droppedDuplicates = metrics.droppedSampleCount
         // The text stays resident only while scrapes without gzip read it (see IdentityText).

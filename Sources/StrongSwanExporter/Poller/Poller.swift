@@ -38,6 +38,7 @@ public struct Poller: Service {
     func loop() async {
         var session: (any VICISession)?
         var connectedBefore = false
+        var schedule = ConfigurationSchedule(interval: configuration.configInterval)
         var backoff = configuration.minBackoff
         let clock = ContinuousClock()
         do {
@@ -47,6 +48,7 @@ public struct Poller: Service {
                 if session == nil {
                     do {
                         session = try await connect()
+                        schedule.connected()
                         if connectedBefore { await core.noteReconnect() }
                         connectedBefore = true
                     } catch {
@@ -56,7 +58,8 @@ public struct Poller: Service {
                     }
                 }
                 if let current = session {
-                    reachedCharon = await pollOnce(current, started: started, clock: clock)
+                    if await core.takeConfigurationRequest() { schedule.request() }
+                    reachedCharon = await pollOnce(current, started: started, clock: clock, schedule: &schedule)
                     if !reachedCharon {
                         await current.close()
                         session = nil
@@ -83,34 +86,68 @@ public struct Poller: Service {
         await session?.close()
     }
 
-    /// One pass over the enabled collectors. Returns false when the connection is unusable.
-    func pollOnce(_ session: any VICISession, started: ContinuousClock.Instant, clock: ContinuousClock) async -> Bool {
+    /// One pass over the enabled collectors: the every-poll collectors always, the configuration collectors
+    /// when `schedule` says so (see ``ConfigurationSchedule``). Returns false when the connection is unusable.
+    func pollOnce(_ session: any VICISession, started: ContinuousClock.Instant, clock: ContinuousClock,
+                  schedule: inout ConfigurationSchedule) async -> Bool {
         await core.pollStarted()
+        let enabled = configuration.enabledCollectors
+        let options = CollectOptions(perConnectionCounters: configuration.perConnectionCounters)
         var results = CharonState()
         var statuses: [String: CollectorStatus] = [:]
-        for name in CollectorCatalogue.names where configuration.enabledCollectors.contains(name) {
-            let collectorStart = clock.now
-            do {
-                try await CollectorCatalogue.collect(name, from: session, into: &results)
-                statuses[name] = CollectorStatus(
-                    success: true, durationSeconds: (clock.now - collectorStart).inSeconds, lastSuccess: nil, lastError: nil)
-            } catch {
-                statuses[name] = CollectorStatus(
-                    success: false, durationSeconds: (clock.now - collectorStart).inSeconds, lastSuccess: nil,
-                    lastError: "\(error)")
-                if Poller.isConnectionLost(error) {
-                    logger.debug("poll aborted", metadata: ["collector": "\(name)", "error": "\(error)"])
-                    for other in CollectorCatalogue.names
-                    where configuration.enabledCollectors.contains(other) && statuses[other] == nil {
-                        statuses[other] = CollectorStatus(success: false, durationSeconds: 0, lastSuccess: nil, lastError: "\(error)")
-                    }
-                    await core.pollFailed(error: "\(error)", statuses: statuses, duration: (clock.now - started).inSeconds)
-                    return false
+        do {
+            // The change probes first (cheap: `get-conns` answers with names only), then the state.
+            var probes: [String: [String]] = [:]
+            for name in CollectorCatalogue.names(cadence: .configuration) where enabled.contains(name) {
+                do {
+                    if let answer = try await CollectorCatalogue.changeProbe(name, from: session) { probes[name] = answer }
+                } catch where !Poller.isConnectionLost(error) {
+                    // A charon without the probe command: the interval and the other triggers remain.
                 }
             }
+            for name in CollectorCatalogue.names(cadence: .everyPoll) where enabled.contains(name) {
+                try await collect(name, from: session, options: options, into: &results, statuses: &statuses, clock: clock)
+            }
+            if await core.configurationOutdated(by: results) { schedule.request() }
+            if let reason = schedule.reason(at: clock.now, probes: probes) {
+                logger.debug("configuration collectors run", metadata: ["reason": "\(reason.rawValue)"])
+                var succeeded = true
+                for name in CollectorCatalogue.names(cadence: .configuration) where enabled.contains(name) {
+                    try await collect(name, from: session, options: options, into: &results, statuses: &statuses, clock: clock)
+                    succeeded = succeeded && statuses[name]?.success == true
+                }
+                schedule.ran(at: clock.now, probes: probes, succeeded: succeeded)
+            }
+        } catch {
+            logger.debug("poll aborted", metadata: ["error": "\(error)"])
+            for name in CollectorCatalogue.names where enabled.contains(name) && statuses[name] == nil {
+                statuses[name] = CollectorStatus(success: false, durationSeconds: 0, lastSuccess: nil, lastError: "\(error)")
+            }
+            await core.pollFailed(error: "\(error)", statuses: statuses, duration: (clock.now - started).inSeconds)
+            return false
         }
         await core.pollSucceeded(results: results, statuses: statuses, duration: (clock.now - started).inSeconds)
         return true
+    }
+
+    /// Runs one collector and records its status. Throws only when the connection was lost (the poll ends).
+    private func collect(_ name: String, from session: any VICISession, options: CollectOptions,
+                         into results: inout CharonState, statuses: inout [String: CollectorStatus],
+                         clock: ContinuousClock) async throws {
+        let collectorStart = clock.now
+        do {
+            try await CollectorCatalogue.collect(name, from: session, options: options, into: &results)
+            statuses[name] = CollectorStatus(
+                success: true, durationSeconds: (clock.now - collectorStart).inSeconds, lastSuccess: nil, lastError: nil)
+        } catch {
+            statuses[name] = CollectorStatus(
+                success: false, durationSeconds: (clock.now - collectorStart).inSeconds, lastSuccess: nil,
+                lastError: "\(error)")
+            if Poller.isConnectionLost(error) {
+                logger.debug("collector lost the connection", metadata: ["collector": "\(name)"])
+                throw error
+            }
+        }
     }
 
     /// Whether `error` means the connection can no longer be used (as opposed to one command failing).

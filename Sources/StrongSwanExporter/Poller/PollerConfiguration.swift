@@ -4,8 +4,13 @@ public struct PollerConfiguration: Sendable {
     public var interval: Duration = .seconds(15)
     /// Collectors to run, by name (see `CollectorCatalogue`).
     public var enabledCollectors: Set<String>
-    /// Whether per-SA families are rendered.
-    public var perSA: Bool = true
+    /// Whether per-SA families are rendered (`--collector.sas.per-sa`).
+    public var perSA: Bool = false
+    /// Whether per-connection counters are collected and rendered (`--collector.counters.per-conn`).
+    public var perConnectionCounters: Bool = false
+    /// Time between two runs of the configuration collectors (``CollectorCadence/configuration``) when no
+    /// change is detected in between (`--poll.config-interval`).
+    public var configInterval: Duration = .seconds(300)
     /// First reconnect delay after charon could not be reached; doubles up to ``maxBackoff``.
     public var minBackoff: Duration = .milliseconds(500)
     /// Upper bound of the reconnect delay (never more than ``interval`` either).

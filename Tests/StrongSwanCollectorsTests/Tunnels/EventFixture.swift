@@ -122,7 +122,7 @@ struct Replay {
     /// Everything rendered now: tunnel_up (from the patched list) and the ledger's families.
     func metrics() -> MetricSet {
         var metrics = MetricSet()
-        if let sas { ConnectionStatesRenderer.render(sas: sas, conns: conns, into: &metrics) }
+        if let sas { SAAggregatesRenderer.render(sas: sas, conns: conns, now: 0, into: &metrics) }
         ledger.render(into: &metrics)
         return metrics
     }

@@ -11,7 +11,7 @@ final class SASummaryTests: XCTestCase {
 
     func rendered<Entry: SAListEntry>(_ sas: [Entry]) -> String {
         var metrics = MetricSet()
-        ConnectionStatesRenderer.render(sas: sas, conns: EventFixture.labConns(), into: &metrics)
+        SAAggregatesRenderer.render(sas: sas, conns: EventFixture.labConns(), now: 1_000, into: &metrics)
         return String(decoding: metrics.encoded(), as: UTF8.self)
     }
 

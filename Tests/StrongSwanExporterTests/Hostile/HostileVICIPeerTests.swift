@@ -274,6 +274,8 @@ extension HostileSuite {
                     return true
                 }
                 charon.script = script
+                // `version` runs on the configuration clock: a reconnect (a restarted charon) runs it again.
+                await charon.dropClients()
                 let scrape = try await agent.waitFor("version with invalid UTF-8") {
                     $0.value("strongswan_info", ["release": "6.1", "machine": "x86_64"]) == 1
                 }

@@ -17,13 +17,19 @@ the packet: the streamed EVENT packets, then the CMD_RESPONSE), as written by
 
 Output (stdout): one JSON object
   {"daemon": {...},          the raw values the README's checked facts are about
-   "aggregate": [FAMILY...], families in both golden.prom and golden-no-per-sa.prom
-   "per_sa": [FAMILY...]}    families only in golden.prom (per-SA families on)
+   "aggregate": [FAMILY...], families in both golden.prom and golden-default.prom
+   "opt_in": [FAMILY...]}    families only in golden.prom (per-SA families and
+                             per-connection counters on)
 where FAMILY is {"name": ..., "match": "exact" | "nonzero",
                  "samples": [{"labels": {...}, "value": number}, ...]}.
 "exact": the family's series are exactly these, with these values.
 "nonzero": its series with a non-zero value are exactly these (the exporter
 also lists every other state with 0).
+
+Algorithm suites are written the way swanctl --list-sas writes them
+(src/swanctl/commands/list_sas.c): ENCR[-KEYSIZE]/INTEG[-KEYSIZE]/PRF/DH for
+the IKE_SA, ENCR[-KEYSIZE]/INTEG[-KEYSIZE] for the CHILD_SA (its DH group is
+left out: it appears only from the first rekey on with PFS).
 Exit status 2 when a fixture cannot be decoded.
 """
 
@@ -86,6 +92,27 @@ COUNTERS = {  # get-counters key prefix -> exchange label
     "ike-init": "ike_sa_init", "ike-auth": "ike_auth",
     "create-child": "create_child_sa", "info": "informational",
 }
+
+
+def count_by(values):
+    counts = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def suite(sa, parts):
+    """An SA's algorithms as swanctl --list-sas prints them: ALG[-KEYSIZE] joined by '/'."""
+    out = []
+    for part in parts:
+        name = {"prf": "prf-alg", "dh": "dh-group"}.get(part, part + "-alg")
+        if name not in sa or not text(sa[name]):
+            continue
+        value = text(sa[name])
+        if part in ("encr", "integ") and part + "-keysize" in sa:
+            value += "-" + text(sa[part + "-keysize"])
+        out.append(value)
+    return "/".join(out)
 
 
 def message_counters(section, extra):
@@ -165,13 +192,14 @@ def main():
         for child in sa.get("child-sas", {}).values():
             key = (conn, text(child["name"]), text(child["state"]))
             child_states[key] = child_states.get(key, 0) + 1
-    aggregate.append(family("strongswan_connection_ike_sas",
-                            [({"conn": c, "state": s}, n) for (c, s), n in ike_states.items()], "nonzero"))
-    aggregate.append(family("strongswan_connection_child_sas",
-                            [({"conn": c, "child": ch, "state": s}, n) for (c, ch, s), n in child_states.items()],
+    aggregate.append(family("strongswan_ike_sas_by_state",
+                            [({"state": st}, n) for st, n in count_by(text(sa["state"]) for _, sa in ikes).items()],
                             "nonzero"))
+    aggregate.append(family("strongswan_child_sas_by_state",
+                            [({"state": st}, n) for st, n in count_by(
+                                text(child["state"]) for _, sa in ikes
+                                for child in sa.get("child-sas", {}).values()).items()], "nonzero"))
 
-    # Tunnels: every CHILD_SA config of list-conns; up while a CHILD_SA of it is installed.
     traps = {(text(policy["ike"]), text(policy["child"])) for event in trap_events for policy in event.values()}
     installed = {(c, ch) for (c, ch, s) in child_states if s in ("INSTALLED", "REKEYING", "REKEYED")}
     up, info, connections = [], [], []
@@ -203,6 +231,33 @@ def main():
     aggregate += [family("strongswan_connection_info", connections), family("strongswan_tunnel_up", up),
                   family("strongswan_tunnel_info", info)]
 
+    configured_conns = [text(c) for event in conn_events for c in event]
+    seen_conns = configured_conns + [c for c, _ in ikes if c not in configured_conns]
+    configured_tunnels = [(text(c), text(ch)) for event in conn_events for c, config in event.items()
+                          for ch in config.get("children", {})]
+    aggregate.append(family("strongswan_connection_ike_sas",
+                            [({"conn": c}, sum(1 for conn, _ in ikes if conn == c)) for c in dict.fromkeys(seen_conns)]))
+    newest = {}
+    for conn, sa in ikes:
+        if text(sa["state"]) == "ESTABLISHED" and "established" in sa:
+            newest[conn] = min(newest.get(conn, number(sa["established"])), number(sa["established"]))
+    aggregate.append(family("strongswan_connection_established_timestamp_seconds",
+                            [({"conn": c}, now - ago) for c, ago in newest.items()]))
+    installed_ago, suites = {}, {}
+    for conn, sa in ikes:
+        for child in sa.get("child-sas", {}).values():
+            key = (conn, text(child["name"]))
+            if key not in configured_tunnels or text(child["state"]) not in ("INSTALLED", "UPDATING", "REKEYING", "REKEYED"):
+                continue
+            ago = number(child["install-time"])
+            installed_ago[key] = min(installed_ago.get(key, ago), ago)
+            suites.setdefault(key, set()).add((suite(sa, ("encr", "integ", "prf", "dh")), suite(child, ("encr", "integ"))))
+    aggregate.append(family("strongswan_tunnel_installed_timestamp_seconds",
+                            [({"conn": c, "child": ch}, now - ago) for (c, ch), ago in installed_ago.items()]))
+    aggregate.append(family("strongswan_tunnel_algorithms_info",
+                            [({"conn": c, "child": ch, "ike": ike, "esp": esp}, 1)
+                             for (c, ch), pairs in suites.items() for ike, esp in pairs]))
+
     # Counters: the global section of `get-counters`, one section per connection in `get-counters all=yes`.
     overall = counters["counters"][""]
     aggregate += [
@@ -214,7 +269,7 @@ def main():
         family("strongswan_ike_invalid_spi_total", [({}, number(overall["invalid-spi"]))]),
     ]
     per_conn = [(conn, section) for conn, section in counters_all["counters"].items() if conn != ""]
-    aggregate += [
+    opt_in = [
         family("strongswan_connection_ike_messages_total",
                [s for conn, section in per_conn for s in message_counters(section, {"conn": conn})]),
         family("strongswan_connection_ike_rekeys_total",
@@ -276,7 +331,7 @@ def main():
             installed_at.append((labels, now - number(child["install-time"])))
             child_rekey.append((labels, now + number(child["rekey-time"])))
             expire.append((labels, now + number(child["life-time"])))
-    per_sa = [
+    opt_in += [
         family("strongswan_ike_sa_state", ike_state),
         family("strongswan_ike_sa_established_timestamp_seconds", established),
         family("strongswan_ike_sa_rekey_timestamp_seconds", ike_rekey),
@@ -297,7 +352,7 @@ def main():
             child_bytes_out[conn] = child_bytes_out.get(conn, 0) + number(child["bytes-out"])
     daemon = {
         "ike_sas": len(ikes),
-        "ike_sas_by_conn": {c: n for (c, _), n in ike_states.items()},
+        "ike_sas_by_conn": count_by(c for c, _ in ikes),
         "bytes_out_by_conn": child_bytes_out,
         "since": text(stats["uptime"]["since"]),
         "running": text(stats["uptime"]["running"]),
@@ -305,7 +360,7 @@ def main():
         "trap_policies": sorted("%s/%s" % t for t in traps),
         "conns": [c for event in conn_events for c in event],
     }
-    json.dump({"daemon": daemon, "aggregate": aggregate, "per_sa": per_sa}, sys.stdout, indent=1)
+    json.dump({"daemon": daemon, "aggregate": aggregate, "opt_in": opt_in}, sys.stdout, indent=1)
     print()
 
 

@@ -6,24 +6,31 @@ import XCTest
 
 /// Tunnel state and per-connection aggregates from SA lists shaped like charon 5.9.8's (child keys
 /// `<name>-<uniqueid>`, a rekey leaving the old SA DELETED next to the new INSTALLED one).
-final class ConnectionStatesRendererTests: XCTestCase {
-    func child(_ name: String, _ id: String, _ state: String) -> VICIMessage.Entry {
+final class SAAggregatesRendererTests: XCTestCase {
+    func child(_ name: String, _ id: String, _ state: String, installedAgo: Int = 10,
+               encr: String = "AES_GCM_16", keysize: String = "256") -> VICIMessage.Entry {
         VICIMessage.Entry("\(name)-\(id)", .section(VICIMessage([
             .init("name", .value(name)), .init("uniqueid", .value(id)), .init("state", .value(state)),
             .init("bytes-in", .value("100")), .init("bytes-out", .value("200")),
+            .init("install-time", .value("\(installedAgo)")), .init("encr-alg", .value(encr)),
+            .init("encr-keysize", .value(keysize)), .init("dh-group", .value(id == "1" ? "" : "CURVE_25519")),
         ])))
     }
 
-    func sa(_ conn: String, _ id: String, _ state: String, _ children: [VICIMessage.Entry]) -> IKESA {
+    func sa(_ conn: String, _ id: String, _ state: String, _ children: [VICIMessage.Entry],
+            establishedAgo: Int = 100) -> IKESA {
         IKESA(name: conn, section: VICIMessage([
             .init("uniqueid", .value(id)), .init("state", .value(state)),
+            .init("established", .value("\(establishedAgo)")), .init("encr-alg", .value("AES_CBC")),
+            .init("encr-keysize", .value("256")), .init("integ-alg", .value("HMAC_SHA2_256_128")),
+            .init("prf-alg", .value("PRF_HMAC_SHA2_256")), .init("dh-group", .value("CURVE_25519")),
             .init("child-sas", .section(VICIMessage(children))),
         ]))
     }
 
-    func render(_ sas: [IKESA], _ conns: [ConnectionConfig]?) throws -> ParsedExposition {
+    func render(_ sas: [IKESA], _ conns: [ConnectionConfig]?, now: Double = 1_000) throws -> ParsedExposition {
         var metrics = MetricSet()
-        ConnectionStatesRenderer.render(sas: sas, conns: conns, into: &metrics)
+        SAAggregatesRenderer.render(sas: sas, conns: conns, now: now, into: &metrics)
         return try ExpositionParser().parse(metrics.encoded())
     }
 
@@ -44,10 +51,45 @@ final class ConnectionStatesRendererTests: XCTestCase {
         XCTAssertEqual(out.value("strongswan_tunnel_up", ["conn": "site-2", "child": "net-2"]), 0)
         XCTAssertEqual(out.value("strongswan_tunnel_up", ["conn": "site-3", "child": "net-3"]), 0,
                        "a configured tunnel without any SA reads 0, not missing")
-        XCTAssertEqual(out.value("strongswan_connection_child_sas", ["conn": "site-1", "child": "net-1", "state": "DELETED"]), 1)
-        XCTAssertEqual(out.value("strongswan_connection_child_sas", ["conn": "site-1", "child": "net-1", "state": "INSTALLED"]), 1)
-        XCTAssertEqual(out.value("strongswan_connection_ike_sas", ["conn": "site-3", "state": "ESTABLISHED"]), 0)
-        XCTAssertEqual(out.samples(named: "strongswan_connection_ike_sas").count, 3 * SAStates.ike.count)
+        XCTAssertEqual(out.value("strongswan_child_sas_by_state", ["state": "DELETED"]), 2)
+        XCTAssertEqual(out.value("strongswan_child_sas_by_state", ["state": "INSTALLED"]), 1)
+        XCTAssertEqual(out.value("strongswan_ike_sas_by_state", ["state": "ESTABLISHED"]), 2)
+        XCTAssertEqual(out.value("strongswan_ike_sas_by_state", ["state": "CONNECTING"]), 0)
+        XCTAssertEqual(out.samples(named: "strongswan_ike_sas_by_state").count, SAStates.ike.count)
+        XCTAssertEqual(out.samples(named: "strongswan_child_sas_by_state").count, SAStates.child.count)
+        XCTAssertEqual(out.value("strongswan_connection_ike_sas", ["conn": "site-3"]), 0)
+        XCTAssertEqual(out.value("strongswan_connection_ike_sas", ["conn": "site-1"]), 1)
+        XCTAssertEqual(out.samples(named: "strongswan_connection_ike_sas").count, 3, "one series per connection")
+        XCTAssertNil(out.family(named: "strongswan_connection_child_sas"), "no per-state series per tunnel by default")
+    }
+
+    /// The newest established IKE_SA and the newest up CHILD_SA give the timestamps; the algorithms of the up
+    /// CHILD_SAs give the suites (the DELETED SA's are not listed; a DH group on the rekeyed SA changes nothing).
+    func testTimestampsAndAlgorithmsComeFromTheNewestUpSAs() throws {
+        let sas = [
+            sa("site-1", "1", "ESTABLISHED", [child("net-1", "1", "DELETED", installedAgo: 3_000, encr: "AES_CBC", keysize: "128"),
+                                             child("net-1", "2", "INSTALLED", installedAgo: 30),
+                                             child("net-1", "3", "REKEYED", installedAgo: 60)], establishedAgo: 500),
+            sa("site-1", "4", "ESTABLISHED", [], establishedAgo: 50),
+            sa("site-1", "5", "CONNECTING", [], establishedAgo: 5),
+        ]
+        let out = try render(sas, [conn("site-1", children: ["net-1"])], now: 10_000)
+        XCTAssertEqual(out.value("strongswan_connection_established_timestamp_seconds", ["conn": "site-1"]), 9_950,
+                       "the newest ESTABLISHED IKE_SA (a CONNECTING one does not count)")
+        XCTAssertEqual(out.value("strongswan_connection_ike_sas", ["conn": "site-1"]), 3)
+        XCTAssertEqual(out.value("strongswan_tunnel_installed_timestamp_seconds", ["conn": "site-1", "child": "net-1"]), 9_970)
+        let suites = out.samples(named: "strongswan_tunnel_algorithms_info")
+        XCTAssertEqual(suites.count, 1, "INSTALLED and REKEYED share one suite; the DELETED SA's is not listed")
+        XCTAssertEqual(suites.first?.labels.first { $0.name == "ike" }?.value, "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519")
+        XCTAssertEqual(suites.first?.labels.first { $0.name == "esp" }?.value, "AES_GCM_16-256")
+    }
+
+    func testADownTunnelHasNoTimestampOrAlgorithms() throws {
+        let out = try render([sa("site-2", "2", "CONNECTING", [])], [conn("site-2", children: ["net-2"])])
+        XCTAssertEqual(out.value("strongswan_tunnel_up", ["conn": "site-2", "child": "net-2"]), 0)
+        XCTAssertNil(out.family(named: "strongswan_tunnel_installed_timestamp_seconds"))
+        XCTAssertNil(out.family(named: "strongswan_tunnel_algorithms_info"))
+        XCTAssertNil(out.family(named: "strongswan_connection_established_timestamp_seconds"))
     }
 
     func testRekeyingOldSAKeepsTunnelUp() throws {
@@ -62,7 +104,7 @@ final class ConnectionStatesRendererTests: XCTestCase {
         SAsCollector.render(.full(sas), context: RenderContext(now: 1000), into: &metrics)
         XCTAssertEqual(metrics.droppedSampleCount, 0)
         let out = try ExpositionParser().parse(metrics.encoded())
-        XCTAssertEqual(out.value("strongswan_connection_ike_sas", ["conn": "rw", "state": "ESTABLISHED"]), 3)
+        XCTAssertEqual(out.value("strongswan_connection_ike_sas", ["conn": "rw"]), 3)
         XCTAssertEqual(out.samples(named: "strongswan_ike_sa_state").count, 3)
         XCTAssertEqual(out.samples(named: "strongswan_child_sa_bytes_total").count, 6)
         XCTAssertEqual(out.value("strongswan_child_sa_bytes_total",
