@@ -8,6 +8,11 @@ The JSON files are generated: edit this file, run it, commit both. The dashboard
 (schemaVersion 39), take their Prometheus data source from the `datasource` variable (no data source uid
 is hard-coded) and use the recording rules of strongswan-recording.rules.yml where a panel would
 otherwise repeat a heavy expression.
+
+Every panel works with the exporter's default flags: it uses only default families (no per-SA
+`strongswan_ike_sa_*` / `strongswan_child_sa_*`, no per-connection counters). Where an opt-in flag gives more
+detail (--collector.sas.per-sa, --collector.counters.per-conn) the panel's description says so;
+scripts/dashboards-e2e.py `lean` checks that no query uses an opt-in family.
 """
 
 import json
@@ -354,20 +359,22 @@ def overview():
              "with at least one installed CHILD_SA; these never page when down.",
              targets((f'sum by (kind) (strongswan:tunnel_up:kind{{{IC}, kind!="site_to_site"}})', "{{kind}}")),
              steps=thresholds((None, BLUE))),
-        stat("Road-warrior CHILD_SAs", "Installed CHILD_SAs of responder templates (one per connected "
-             "road warrior and child).",
-             targets((f'sum(strongswan_connection_child_sas{{{IC}, state=~"INSTALLED|REKEYING|REKEYED"}}\n'
-                      f'  and on (job, instance, conn, child) strongswan_tunnel_info{{{IC}, kind="responder"}})',
-                      "CHILD_SAs")),
+        stat("Road-warrior IKE_SAs", "IKE_SAs of the responder templates (road-warrior connections), in any "
+             "state: one per connected client (strongswan_connection_ike_sas). Per-client detail (CHILD_SAs, "
+             "addresses, identities) needs --collector.sas.per-sa.",
+             targets((f'sum(strongswan_connection_ike_sas{{{IC}}}\n'
+                      f'  and on (job, instance, conn) strongswan_tunnel_info{{{IC}, kind="responder"}})',
+                      "IKE_SAs")),
              graph=True, steps=thresholds((None, BLUE))),
         stat("Tunnel downs (15 min)", "Down transitions of all selected tunnels in the last 15 minutes "
              "(recording rule strongswan:tunnel_downs:increase15m: the exporter's transition counter, or "
              "1 -> 0 steps of strongswan_tunnel_up seen in scrapes).",
              targets((f"sum(strongswan:tunnel_downs:increase15m{{{IC}}})", "downs")), decimals=0,
              steps=thresholds((None, GREEN), (1, ORANGE), (3, RED))),
-        stat("CHILD_SA rekeys (1 h)", "CHILD_SA rekeys of the selected connections in the last hour "
-             "(counters plugin, strongswan_connection_child_rekeys_total).",
-             targets((f"sum(increase(strongswan_connection_child_rekeys_total{{{IC}}}[1h]))", "rekeys")),
+        stat("CHILD_SA rekeys (1 h)", "CHILD_SA rekeys of the selected tunnels in the last hour "
+             "(strongswan_tunnel_rekeys_total, from child-rekey events while the exporter ran). charon's "
+             "per-connection counters need --collector.counters.per-conn.",
+             targets((f"sum(increase(strongswan_tunnel_rekeys_total{{{IC}}}[1h]))", "rekeys")),
              decimals=0, steps=thresholds((None, BLUE))),
         table("Tunnels", "Every configured tunnel: state, kind, peer and traffic selectors; since when "
               "in that state (needs the exporter's event-driven tunnel counters) and its traffic. Click a "
@@ -397,7 +404,8 @@ def overview():
     traffic = [
         timeseries("Traffic per tunnel", "Bytes per second through each tunnel, in above and out below the "
                    "axis. Recording rule strongswan:tunnel_bytes:rate5m: the exporter's tunnel counters "
-                   "(SAs that were rekeyed or deleted included), else the per-SA counters summed per tunnel.",
+                   "(SAs that were rekeyed or deleted included). Each SA's own counters need "
+                   "--collector.sas.per-sa.",
                    targets((f'strongswan:tunnel_bytes:rate5m{{{IC}, direction="in"}}', "{{conn}}/{{child}} in"),
                            (f'strongswan:tunnel_bytes:rate5m{{{IC}, direction="out"}}', "{{conn}}/{{child}} out")),
                    unit="Bps", w=12, negative_y=" out$"),
@@ -416,18 +424,24 @@ def overview():
     ]
 
     ike_sas = [
-        timeseries("IKE_SAs by state", "IKE_SAs of the selected connections by state "
-                   "(strongswan_connection_ike_sas).",
-                   targets((f"sum by (state) (strongswan_connection_ike_sas{{{IC}}})", "{{state}}")),
-                   stack=True),
+        timeseries("IKE_SAs by state", "Every IKE_SA charon holds, by state (strongswan_ike_sas_by_state; "
+                   "the whole gateway, not filtered by connection). By state per connection: "
+                   "count by (conn, state) (strongswan_ike_sa_state) with --collector.sas.per-sa.",
+                   targets((f"sum by (state) (strongswan_ike_sas_by_state{{{I}}})", "{{state}}")),
+                   stack=True, w=12),
+        timeseries("CHILD_SAs by state", "Every CHILD_SA charon holds, by state (strongswan_child_sas_by_state; "
+                   "the whole gateway). REKEYED: an old SA waiting for deletion after a rekey. Per tunnel: "
+                   "strongswan_child_sa_state with --collector.sas.per-sa.",
+                   targets((f"sum by (state) (strongswan_child_sas_by_state{{{I}}})", "{{state}}")),
+                   stack=True, w=12),
         timeseries("Half-open IKE_SAs", "IKE_SAs past IKE_SA_INIT and not yet authenticated. The line is "
                    "charon's default cookie threshold (10), where StrongSwanHalfOpenIKESASurge fires when "
                    "sustained.",
-                   targets((f"strongswan_ike_sas_half_open{{{I}}}", "{{instance}}")), threshold_line=10),
-        timeseries("CHILD_SAs by state", "CHILD_SAs of the selected connections by state "
-                   "(strongswan_connection_child_sas).",
-                   targets((f"sum by (state) (strongswan_connection_child_sas{{{IC}}})", "{{state}}")),
-                   stack=True),
+                   targets((f"strongswan_ike_sas_half_open{{{I}}}", "{{instance}}")), threshold_line=10, w=12),
+        timeseries("IKE_SAs per connection", "Top 10 of the selected connections by IKE_SAs in any state "
+                   "(strongswan_connection_ike_sas): a site-to-site connection has 1 (2 briefly while its "
+                   "IKE_SA is rekeyed), a road-warrior template one per connected client.",
+                   targets((f"topk(10, strongswan_connection_ike_sas{{{IC}}})", "{{conn}}")), w=12),
     ]
 
     rekeys = [
@@ -437,7 +451,8 @@ def overview():
                            (f"sum by (instance) (rate(strongswan_child_rekeys_total{{{I}}}[$__rate_interval])) * 60",
                             "CHILD_SA")), unit="opm"),
         timeseries("Tunnel rekeys", "CHILD_SA rekeys per tunnel (strongswan_tunnel_rekeys_total, from "
-                   "child-rekey events).",
+                   "child-rekey events). charon's per-connection counters (IKE_SA and CHILD_SA rekeys by "
+                   "connection) need --collector.counters.per-conn.",
                    targets((f"sum by (instance, conn, child) (increase(strongswan_tunnel_rekeys_total{{{IC}}}[$__rate_interval]))",
                             "{{conn}}/{{child}}")), bars=True),
         timeseries("Up/down transitions", "Times each tunnel went up or down (strongswan_tunnel_transitions_total); "
@@ -449,14 +464,18 @@ def overview():
                    "site-to-site tunnels.",
                    targets((f"strongswan:tunnel_downs:increase15m{{{IC}}}", "{{conn}}/{{child}}")),
                    threshold_line=3),
-        timeseries("IKE_SA events", "IKE_SA up, down, rekey and update (endpoint change) events per connection "
-                   "(strongswan_connection_ike_sa_events_total).",
-                   targets((f"sum by (instance, conn, event) (increase(strongswan_connection_ike_sa_events_total{{{IC}}}[$__rate_interval]))",
-                            "{{conn}} {{event}}")), bars=True),
-        timeseries("CHILD_SA rekeys per connection", "Top 10 connections by CHILD_SA rekeys per minute "
-                   "(counters plugin).",
-                   targets((f"topk(10, sum by (instance, conn) (rate(strongswan_connection_child_rekeys_total{{{IC}}}[$__rate_interval])) * 60)",
-                            "{{conn}}")), unit="opm"),
+        timeseries("IKE_SA age per connection", "Time since each selected connection's newest ESTABLISHED "
+                   "IKE_SA was established (strongswan_connection_established_timestamp_seconds): it drops "
+                   "at every IKE_SA rekey, reauthentication or reconnect; no line while none is established. "
+                   "IKE_SA events per connection need --collector.counters.per-conn.",
+                   targets((f"time() - strongswan_connection_established_timestamp_seconds{{{IC}}}", "{{conn}}")),
+                   unit="s"),
+        timeseries("CHILD_SA age per tunnel", "Time since each selected tunnel's newest up CHILD_SA was "
+                   "installed (strongswan_tunnel_installed_timestamp_seconds): it drops at every CHILD_SA "
+                   "rekey or re-establishment; no line while the tunnel is down. Each SA's rekey and expiry "
+                   "times need --collector.sas.per-sa.",
+                   targets((f"time() - strongswan_tunnel_installed_timestamp_seconds{{{IC}}}", "{{conn}}/{{child}}")),
+                   unit="s"),
     ]
 
     messages = [
@@ -464,9 +483,10 @@ def overview():
                    "(counters plugin, strongswan_ike_messages_total); out below the axis.",
                    targets((f"sum by (instance, exchange, direction) (rate(strongswan_ike_messages_total{{{I}}}[$__rate_interval]))",
                             "{{exchange}} {{direction}}")), unit="suffix: msg/s", negative_y=" out$"),
-        timeseries("IKE messages per connection", "Top 10 connections by IKE messages per second "
-                   "(recording rule strongswan:connection_ike_messages:rate5m).",
-                   targets((f"topk(10, strongswan:connection_ike_messages:rate5m{{{IC}}})", "{{conn}}")),
+        timeseries("IKE messages per gateway", "IKE messages per second of each gateway, all exchanges and "
+                   "both directions (recording rule strongswan:ike_messages:rate5m). Per connection: "
+                   "strongswan_connection_ike_messages_total with --collector.counters.per-conn.",
+                   targets((f"strongswan:ike_messages:rate5m{{{I}}}", "{{instance}}")),
                    unit="suffix: msg/s"),
         timeseries("Invalid messages and unknown SPIs", "IKE messages charon dropped as invalid, and messages "
                    "for IKE_SA SPIs it does not know (StrongSwanInvalidSPISpike).",
@@ -604,10 +624,11 @@ def tunnel():
         stat("In this state for", "Time since the tunnel last went up or down (from the exporter's events).",
              targets((f"time() - strongswan_tunnel_last_change_timestamp_seconds{{{T}}}", "{{conn}}/{{child}}")),
              unit="s", steps=thresholds((None, BLUE))),
-        stat("Last packet", "Time since the tunnel's CHILD_SAs last received (in) and sent (out) a packet; a "
-             "direction is absent until it has seen traffic.",
-             targets((f"time() - max by (instance, conn, child, direction) (strongswan_child_sa_last_packet_timestamp_seconds{{{T}}})",
-                      "{{direction}}")), unit="s", w=8, text_mode="value_and_name", steps=thresholds((None, BLUE))),
+        stat("Traffic now", "Bytes per second through the tunnel, in and out (strongswan_tunnel_bytes_total, "
+             "SAs that were rekeyed or deleted included). The time of each SA's last packet needs "
+             "--collector.sas.per-sa.",
+             targets((f"sum by (direction) (rate(strongswan_tunnel_bytes_total{{{T}}}[$__rate_interval]))",
+                      "{{direction}}")), unit="Bps", w=8, text_mode="value_and_name", steps=thresholds((None, BLUE))),
         state_timeline("State history", "strongswan_tunnel_up over time.",
                        targets((f"strongswan_tunnel_up{{{T}}}", "{{conn}}/{{child}}")), UP_DOWN, h=4),
         table("Tunnel configuration", "strongswan_tunnel_info.",
@@ -619,78 +640,82 @@ def tunnel():
     ]
 
     def traffic_expr(kind):
-        return (f"sum by (direction) (rate(strongswan_tunnel_{kind}_total{{{T}}}[$__rate_interval]))\n"
-                f"or\nsum by (direction) (rate(strongswan_child_sa_{kind}_total{{{T}}}[$__rate_interval]))")
+        return f"sum by (direction) (rate(strongswan_tunnel_{kind}_total{{{T}}}[$__rate_interval]))"
 
     traffic = [
-        timeseries("Traffic in / out", "Bytes per second, in above and out below the axis: the tunnel "
-                   "counters, else the current SAs' counters.",
+        timeseries("Traffic in / out", "Bytes per second, in above and out below the axis "
+                   "(strongswan_tunnel_bytes_total: every CHILD_SA of the tunnel, rekeyed and deleted ones "
+                   "included). Each SA's own counters need --collector.sas.per-sa.",
                    targets((traffic_expr("bytes"), "{{direction}}")), unit="Bps", w=12, negative_y="^out$"),
-        timeseries("Packets in / out", "Packets per second, in above and out below the axis.",
+        timeseries("Packets in / out", "Packets per second, in above and out below the axis "
+                   "(strongswan_tunnel_packets_total).",
                    targets((traffic_expr("packets"), "{{direction}}")), unit="pps", w=12, negative_y="^out$"),
-        timeseries("Time since the last packet", "Per direction, over the tunnel's current CHILD_SAs.",
-                   targets((f"time() - max by (direction) (strongswan_child_sa_last_packet_timestamp_seconds{{{T}}})",
-                            "{{direction}}")), unit="s", w=12),
-        timeseries("Traffic per CHILD_SA", "Bytes per second of each CHILD_SA: a rekey hands over from one "
-                   "child_id to the next.",
-                   targets((f"sum by (child_id, direction) (rate(strongswan_child_sa_bytes_total{{{T}}}[$__rate_interval]))",
-                            "SA {{child_id}} {{direction}}")), unit="Bps", w=12, negative_y=" out$"),
     ]
 
     rekeys = [
         timeseries("Up/down transitions", "strongswan_tunnel_transitions_total; a rekey is no transition.",
                    targets((f"sum by (to) (increase(strongswan_tunnel_transitions_total{{{T}}}[$__rate_interval]))",
                             "{{to}}")), bars=True),
-        timeseries("CHILD_SA rekeys", "Of this tunnel (child-rekey events) and of the whole connection "
-                   "(counters plugin).",
+        timeseries("CHILD_SA rekeys", "Of this tunnel (strongswan_tunnel_rekeys_total, child-rekey events) and "
+                   "of the whole gateway (strongswan_child_rekeys_total, counters plugin). The connection's own "
+                   "counters need --collector.counters.per-conn.",
                    targets((f"sum(increase(strongswan_tunnel_rekeys_total{{{T}}}[$__rate_interval]))", "tunnel"),
-                           (f"sum(increase(strongswan_connection_child_rekeys_total{{{C}}}[$__rate_interval]))",
-                            "connection")), bars=True),
-        timeseries("IKE_SA events and rekeys", "IKE_SA up/down/rekey/update events of the connection, and its "
-                   "IKE_SA rekeys by role (counters plugin).",
-                   targets((f"sum by (event) (increase(strongswan_connection_ike_sa_events_total{{{C}}}[$__rate_interval]))",
-                            "{{event}}"),
-                           (f"sum by (role) (increase(strongswan_connection_ike_rekeys_total{{{C}}}[$__rate_interval]))",
-                            "IKE_SA rekey {{role}}")), bars=True),
+                           (f"sum(increase(strongswan_child_rekeys_total{{{I}}}[$__rate_interval]))",
+                            "gateway")), bars=True),
+        timeseries("IKE_SA rekeys", "IKE_SA rekeys of the whole gateway by role (strongswan_ike_rekeys_total, "
+                   "counters plugin). The connection's own IKE_SA rekeys and its IKE_SA up/down/rekey/update "
+                   "events need --collector.counters.per-conn.",
+                   targets((f"sum by (role) (increase(strongswan_ike_rekeys_total{{{I}}}[$__rate_interval]))",
+                            "gateway {{role}}")), bars=True),
     ]
 
+    # One row per algorithm suite in use (two briefly when a rekey changes them), with the connection's
+    # configured peer; every query has the same labels so that the table merges them into one row.
+    current_sa = (f"strongswan_tunnel_algorithms_info{{{T}}}\n"
+                  "* on (job, instance, conn) group_left (remote_addrs, remote_id, local_auth, remote_auth)\n"
+                  f"strongswan_connection_info{{{C}}}")
+
     sas = [
-        timeseries("IKE_SAs by state", "IKE_SAs of the connection by state.",
-                   targets((f"strongswan_connection_ike_sas{{{C}}}", "{{state}}")), stack=True, w=12),
-        timeseries("CHILD_SAs by state", "CHILD_SAs of the tunnel by state (REKEYED: an old SA waiting for "
-                   "deletion after a rekey).",
-                   targets((f"strongswan_connection_child_sas{{{T}}}", "{{state}}")), stack=True, w=12),
-        table("IKE_SAs", "The connection's IKE_SAs: endpoints, identities, algorithms; value: established.",
-              targets((f"strongswan_ike_sa_established_timestamp_seconds{{{C}}} * 1000\n"
-                       "* on (job, instance, conn, ike_id) group_left (local_host, remote_host, remote_id, "
-                       "remote_eap_id, initiator, encr_alg, encr_keysize, integ_alg, prf_alg, dh_group, nat_any, "
-                       f"remote_vips)\nstrongswan_ike_sa_info{{{C}}}", ""), instant=True, table=True),
-              h=6, rename={"Value": "Established"},
-              overrides=[field_override("Established", ("unit", "dateTimeFromNow"))]),
-        table("CHILD_SAs", "The tunnel's CHILD_SAs: SPIs, algorithms, traffic selectors; value: installed.",
-              targets((f"strongswan_child_sa_installed_timestamp_seconds{{{T}}} * 1000\n"
-                       "* on (job, instance, conn, ike_id, child, child_id) group_left (reqid, mode, protocol, "
-                       "encap, encr_alg, encr_keysize, integ_alg, spi_in, spi_out, local_ts, remote_ts)\n"
-                       f"strongswan_child_sa_info{{{T}}}", ""), instant=True, table=True),
-              h=6, rename={"Value": "Installed"},
-              overrides=[field_override("Installed", ("unit", "dateTimeFromNow"))]),
-        timeseries("CHILD_SA rekey and expiry", "Time until each CHILD_SA is rekeyed and until it expires.",
-                   targets((f"strongswan_child_sa_rekey_timestamp_seconds{{{T}}} - time()", "SA {{child_id}} rekey"),
-                           (f"strongswan_child_sa_expire_timestamp_seconds{{{T}}} - time()", "SA {{child_id}} expiry")),
+        timeseries("IKE_SAs and tunnel state", "IKE_SAs of the connection in any state "
+                   "(strongswan_connection_ike_sas: 1, 2 briefly while it is rekeyed; for a road-warrior "
+                   "template one per client) and the tunnel's state (strongswan_tunnel_up). By state per SA: "
+                   "strongswan_ike_sa_state / strongswan_child_sa_state with --collector.sas.per-sa.",
+                   targets((f"strongswan_connection_ike_sas{{{C}}}", "IKE_SAs"),
+                           (f"strongswan_tunnel_up{{{T}}}", "tunnel up")), w=12),
+        timeseries("SA age", "Time since the connection's newest ESTABLISHED IKE_SA was established "
+                   "(strongswan_connection_established_timestamp_seconds) and since the tunnel's newest "
+                   "CHILD_SA was installed (strongswan_tunnel_installed_timestamp_seconds): each drops at a "
+                   "rekey. Each SA's scheduled rekey and expiry times need --collector.sas.per-sa.",
+                   targets((f"time() - strongswan_connection_established_timestamp_seconds{{{C}}}", "IKE_SA"),
+                           (f"time() - strongswan_tunnel_installed_timestamp_seconds{{{T}}}", "CHILD_SA")),
                    unit="s", w=12),
-        timeseries("IKE_SA rekey", "Time until each IKE_SA of the connection is rekeyed.",
-                   targets((f"strongswan_ike_sa_rekey_timestamp_seconds{{{C}}} - time()", "IKE_SA {{ike_id}}")),
-                   unit="s", w=12),
+        table("Current SAs", "The tunnel's current SAs: algorithms (IKE_SA and ESP, "
+              "strongswan_tunnel_algorithms_info), the connection's configured peer (strongswan_connection_info), "
+              "when the IKE_SA was established and the CHILD_SA installed. Empty while the tunnel is down. "
+              "SPIs, addresses, identities and traffic selectors of each SA need --collector.sas.per-sa.",
+              targets((f"({current_sa})\n* on (job, instance, conn) group_left ()\n"
+                       f"strongswan_connection_established_timestamp_seconds{{{C}}} * 1000", ""),
+                      (f"({current_sa})\n* on (job, instance, conn, child) group_left ()\n"
+                       f"strongswan_tunnel_installed_timestamp_seconds{{{T}}} * 1000", ""),
+                      instant=True, table=True),
+              h=6,
+              rename={"Value #A": "IKE_SA established", "Value #B": "CHILD_SA installed", "ike": "IKE algorithms",
+                      "esp": "ESP algorithms", "remote_addrs": "Peer", "remote_id": "Peer ID",
+                      "local_auth": "Local auth", "remote_auth": "Remote auth"},
+              overrides=[field_override("IKE_SA established", ("unit", "dateTimeFromNow")),
+                         field_override("CHILD_SA installed", ("unit", "dateTimeFromNow"))]),
     ]
 
     messages = [
-        timeseries("IKE messages of the connection", "By exchange and direction (counters plugin); out below "
-                   "the axis.",
-                   targets((f"sum by (exchange, direction) (rate(strongswan_connection_ike_messages_total{{{C}}}[$__rate_interval]))",
+        timeseries("IKE messages of the gateway", "By exchange and direction (strongswan_ike_messages_total, "
+                   "counters plugin, all connections); out below the axis. The connection's own messages need "
+                   "--collector.counters.per-conn.",
+                   targets((f"sum by (exchange, direction) (rate(strongswan_ike_messages_total{{{I}}}[$__rate_interval]))",
                             "{{exchange}} {{direction}}")), unit="suffix: msg/s", w=12, negative_y=" out$"),
-        timeseries("Invalid messages and unknown SPIs", "Of the connection (counters plugin).",
-                   targets((f"rate(strongswan_connection_ike_invalid_messages_total{{{C}}}[$__rate_interval])", "invalid"),
-                           (f"rate(strongswan_connection_ike_invalid_spi_total{{{C}}}[$__rate_interval])", "unknown SPI")),
+        timeseries("Invalid messages and unknown SPIs", "Of the whole gateway (counters plugin). The "
+                   "connection's own need --collector.counters.per-conn.",
+                   targets((f"sum(rate(strongswan_ike_invalid_messages_total{{{I}}}[$__rate_interval]))", "invalid"),
+                           (f"sum(rate(strongswan_ike_invalid_spi_total{{{I}}}[$__rate_interval]))", "unknown SPI")),
                    unit="suffix: msg/s", w=12),
     ]
 

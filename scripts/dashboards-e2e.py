@@ -5,15 +5,23 @@ counts them.
 
   lint DASHBOARD...                                  static checks of the dashboard JSON
   rules-coverage RULES TESTS                         every alert (and severity) fires and stays quiet in a test
+  lean --dashboards FILE... --rules FILE...          no panel query, variable or rule uses a family the
+                                                     exporter only exposes with an opt-in flag
+  exposition-lean --url URL                          the exporter's scrape has none of these families
+                                                     (it runs with the default flags)
   panels --prom URL --dashboard FILE [--var k=v]... [--pending NAME]... [--only NAME]... [--timeout S]
                                                      every panel query returns data (queries whose only
                                                      absent metrics are --pending names: SKIP); --only: just
                                                      the queries that use these metrics, no variables
-  rules-health --prom URL                            Prometheus evaluates every rule without error
+  rules-health --prom URL [--timeout S]              Prometheus evaluates every rule without error and
+                                                     every recording rule has data
   alerts --prom URL                                  print the active alerts as JSON (one line)
   wait-alert --prom URL --alert NAME --label k=v --state pending|firing|gone [--timeout S]
   wait-metric --url URL --series SERIES --value V [--timeout S]
   watch-metric --url URL --series SERIES [--duration S]   min, max and number of samples
+  series --url URL [--conn NAME]                     the strongswan_* series of a scrape (no values, no
+                                                     strongswan_exporter_*), one a line, sorted; --conn:
+                                                     only those of that connection and those without conn
   query --prom URL EXPR                              print the result vector as JSON (one line)
   rewrite-for RULES OUT DURATION                     copy of the alerts with TunnelDown's `for:` replaced
 """
@@ -237,6 +245,21 @@ def cmd_rules_health(args):
     r = http_json(args.prom + "/api/v1/rules")
     groups = r.get("data", {}).get("groups", [])
     ok = bool(groups)
+    # Every recording rule must return data from the lab (with the exporter's default flags); a rule
+    # evaluates every second, so wait a little for its first samples.
+    records = [x["name"] for g in groups for x in g["rules"] if x.get("type") == "recording"]
+    deadline, empty = time.time() + args.timeout, list(records)
+    while empty:
+        empty = [n for n in empty if not prom_query(args.prom, f"count({n})")[0]]
+        if not empty or time.time() > deadline:
+            break
+        time.sleep(1)
+    for n in records:
+        if n in empty:
+            ok = False
+            say("FAIL", f"recording rule {n}: no data after {args.timeout:.0f}s")
+        else:
+            say("PASS", f"recording rule {n}: has data")
     if not groups:
         say("FAIL", "Prometheus loaded no rule groups")
     for g in groups:
@@ -263,6 +286,122 @@ def cmd_rewrite_for(args):
         return 1
     with open(args.out, "w", encoding="utf-8") as f:
         f.write(new)
+    return 0
+
+
+# --------------------------------------------------------------------------- lean by default
+
+
+# Families the exporter exposes only with an opt-in flag (None: no longer at all), and the flag.
+OPT_IN_FAMILIES = [
+    (r"strongswan_ike_sa_[a-z_]+", "--collector.sas.per-sa"),
+    (r"strongswan_child_sa_[a-z_]+", "--collector.sas.per-sa"),
+    (r"strongswan_connection_child_sas", None),  # removed: strongswan_child_sas_by_state, strongswan_child_sa_state
+    (r"strongswan_connection_ike_messages_total", "--collector.counters.per-conn"),
+    (r"strongswan_connection_ike_rekeys_total", "--collector.counters.per-conn"),
+    (r"strongswan_connection_child_rekeys_total", "--collector.counters.per-conn"),
+    (r"strongswan_connection_ike_invalid_messages_total", "--collector.counters.per-conn"),
+    (r"strongswan_connection_ike_invalid_spi_total", "--collector.counters.per-conn"),
+    (r"strongswan_connection_ike_sa_events_total", "--collector.counters.per-conn"),
+]
+
+
+def opt_in_uses(expr, legend=""):
+    """Opt-in families an expression (and its legend) needs: [(what, flag or None when no flag gives it)]."""
+    out = []
+    for name in metric_names(expr):
+        for pattern, flag in OPT_IN_FAMILIES:
+            if re.fullmatch(pattern, name):
+                out.append((name, flag))
+    # strongswan_connection_ike_sas has no state label any more (one series per connection)
+    if re.search(r"\bstrongswan_connection_ike_sas\b", expr) and (
+            re.search(r"\bstrongswan_connection_ike_sas\s*\{[^}]*\bstate\b", expr)
+            or re.search(r"\b(by|without|on|ignoring)\s*\([^)]*\bstate\b", expr)
+            or "{{state}}" in legend.replace(" ", "")):
+        out.append(("strongswan_connection_ike_sas by state", None))
+    return out
+
+
+def needs(flag):
+    return f"needs {flag}" if flag else "no longer exposed"
+
+
+def rule_exprs(path):
+    """(name, expr) of every rule, from the YAML text (stdlib only): `expr: x` or a `expr: |` block."""
+    out, name, lines = [], None, open(path, encoding="utf-8").read().splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m = re.match(r"\s*- (?:alert|record):\s*(\S+)", line)
+        if m:
+            name = m.group(1)
+        m = re.match(r"(\s*)expr:\s*(.*)$", line)
+        if m:
+            indent, rest = len(m.group(1)), m.group(2).strip()
+            if rest in ("|", ">", "|-", ">-"):
+                block = []
+                i += 1
+                while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > indent):
+                    block.append(lines[i])
+                    i += 1
+                out.append((name, "\n".join(block)))
+                continue
+            out.append((name, rest))
+        i += 1
+    return out
+
+
+def cmd_lean(args):
+    ok = True
+    for path in args.dashboards:
+        d = json.load(open(path, encoding="utf-8"))
+        name, bad, n = os.path.basename(path), [], 0
+        for v in d.get("templating", {}).get("list", []):
+            if v.get("type") == "query":
+                n += 1
+                q = v.get("definition") or (v.get("query") or {}).get("query", "")
+                bad += [f"variable ${v['name']}: {what} ({needs(flag)})" for what, flag in opt_in_uses(q)]
+        for p in all_panels(d):
+            for t in p.get("targets", []) or []:
+                n += 1
+                bad += [f"{p.get('title')} [{t.get('refId')}]: {what} ({needs(flag)})"
+                        for what, flag in opt_in_uses(t.get("expr", ""), t.get("legendFormat", ""))]
+        if bad:
+            ok = False
+            say("FAIL", f"{name}: queries need more than the default flags: " + "; ".join(bad))
+        else:
+            say("PASS", f"{name}: all {n} queries and variables use default families only")
+    for path in args.rules:
+        rules = rule_exprs(path)
+        name = os.path.basename(path)
+        bad = [f"{r}: {what} ({needs(flag)})" for r, e in rules for what, flag in opt_in_uses(e)]
+        if not rules:
+            ok = False
+            say("FAIL", f"{name}: no rule expressions found")
+        elif bad:
+            ok = False
+            say("FAIL", f"{name}: rules need more than the default flags: " + "; ".join(bad))
+        else:
+            say("PASS", f"{name}: all {len(rules)} rules use default families only")
+    return 0 if ok else 1
+
+
+def cmd_exposition_lean(args):
+    try:
+        with urllib.request.urlopen(args.url, timeout=10) as r:
+            text = r.read().decode()
+    except Exception as e:
+        say("FAIL", f"scrape {args.url}: {e}")
+        return 1
+    families = set(re.findall(r"(?m)^# TYPE (\S+) ", text))
+    bad = sorted(f for f in families for pattern, _ in OPT_IN_FAMILIES if re.fullmatch(pattern, f))
+    by_state = re.search(r'(?m)^strongswan_connection_ike_sas\{[^}]*\bstate="', text)
+    if bad or by_state:
+        say("FAIL", "the exporter runs with the default flags: its scrape has opt-in families "
+            + ", ".join(bad + (["strongswan_connection_ike_sas{state}"] if by_state else [])))
+        return 1
+    say("PASS", f"the exporter runs with the default flags: none of the opt-in families in its scrape "
+        f"({len(families)} families)")
     return 0
 
 
@@ -452,6 +591,22 @@ def cmd_watch_metric(args):
     return 0
 
 
+def cmd_series(args):
+    with urllib.request.urlopen(args.url, timeout=10) as r:
+        text = r.read().decode()
+    keys = set()
+    for line in text.splitlines():
+        m = re.match(r"(strongswan_\w+)(\{.*\})?\s+\S+$", line)
+        if not m or m.group(1).startswith("strongswan_exporter_"):
+            continue
+        conn = re.search(r'(?:^|[{,])conn="((?:[^"\\]|\\.)*)"', m.group(2) or "")
+        if args.conn is not None and conn and conn.group(1) != args.conn:
+            continue
+        keys.add(m.group(1) + (m.group(2) or ""))
+    print("\n".join(sorted(keys)))
+    return 0
+
+
 def cmd_alerts(args):
     print(json.dumps(active_alerts(args.prom)))
     return 0
@@ -476,6 +631,12 @@ def main():
     s.add_argument("--tests", nargs="+", required=True)
     s = sub.add_parser("rules-health")
     s.add_argument("--prom", required=True)
+    s.add_argument("--timeout", type=float, default=30)
+    s = sub.add_parser("lean")
+    s.add_argument("--dashboards", nargs="+", required=True)
+    s.add_argument("--rules", nargs="+", required=True)
+    s = sub.add_parser("exposition-lean")
+    s.add_argument("--url", required=True)
     s = sub.add_parser("panels")
     s.add_argument("--prom", required=True)
     s.add_argument("--dashboard", action="append", required=True, help="FILE[:var=value,...]")
@@ -498,6 +659,9 @@ def main():
     s.add_argument("--url", required=True)
     s.add_argument("--series", required=True)
     s.add_argument("--duration", type=float, default=5)
+    s = sub.add_parser("series")
+    s.add_argument("--url", required=True)
+    s.add_argument("--conn")
     s = sub.add_parser("alerts")
     s.add_argument("--prom", required=True)
     s = sub.add_parser("query")
@@ -510,8 +674,9 @@ def main():
     args = ap.parse_args()
     return {
         "lint": cmd_lint, "rules-coverage": cmd_rules_coverage, "rules-health": cmd_rules_health,
+        "lean": cmd_lean, "exposition-lean": cmd_exposition_lean,
         "panels": cmd_panels, "wait-alert": cmd_wait_alert, "wait-metric": cmd_wait_metric,
-        "watch-metric": cmd_watch_metric,
+        "watch-metric": cmd_watch_metric, "series": cmd_series,
         "alerts": cmd_alerts, "query": cmd_query, "rewrite-for": cmd_rewrite_for,
     }[args.cmd](args)
 

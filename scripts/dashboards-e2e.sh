@@ -6,19 +6,24 @@
 #
 # The lab must be up already (the Makefile starts and stops it); LAB_DIR (default /tmp/strongswan-lab) and
 # LAB_NAME come from the environment, LAB_GW_VICI from $LAB_DIR/env. The script
-#   - checks the dashboards' JSON, the rules (promtool check/test) and that the unit tests cover every alert,
-#   - starts the exporter (poll 2s) on the lab's gw charon and a real Prometheus (scrape and rule evaluation
-#     every 1s) that loads a copy of the rules in which StrongSwanTunnelDown has `for: $E2E_TUNNEL_DOWN_FOR`,
+#   - checks the dashboards' JSON, the rules (promtool check/test), that the unit tests cover every alert and
+#     that no panel query, variable or rule uses a family only an opt-in flag gives (lean by default),
+#   - starts the exporter with its default flags (only --poll.interval 2s; no per-SA or per-connection
+#     counter families, which the scrape is checked for) on the lab's gw charon and a real Prometheus (scrape
+#     and rule evaluation every 1s) that loads a copy of the rules in which StrongSwanTunnelDown has
+#     `for: $E2E_TUNNEL_DOWN_FOR`,
 #   - sends some traffic through the tunnels (lab.sh traffic, and a few datagrams back from the peer's
 #     namespace with ip netns exec) and requires every panel query and template variable of every dashboard
 #     to return data ($datasource dropped, $instance the exporter, $conn .* on the overview and the tunnel's
 #     connection on the tunnel dashboard, $__rate_interval 1m, $__interval 5s, $__range 5m), except for
 #     queries whose only missing metrics are listed in PENDING_TUNNEL_COUNTERS below (reported as SKIP, and
 #     required to return data after the outage, when the exporter has seen the tunnel change),
-#   - checks that Prometheus evaluates every rule without error and that the healthy lab fires TunnelDown
+#   - checks that Prometheus evaluates every rule without error, that every recording rule has data, and
+#     that the healthy lab fires TunnelDown
 #     only for the site-to-site tunnels that are down already (the lab's site-dead) and nothing else,
-#   - rekeys tunnel $E2E_TUNNEL's CHILD_SA and IKE_SA (lab.sh rekey): the exporter must read it up throughout
-#     and no TunnelDown may appear,
+#   - rekeys tunnel $E2E_TUNNEL's CHILD_SA and IKE_SA (lab.sh rekey): the exporter must read it up throughout,
+#     no TunnelDown may appear and the scrape's series (of that connection and the global families) must be
+#     the same set as before,
 #   - terminates it (lab.sh terminate): the exporter must read it down within the poll interval, and
 #     StrongSwanTunnelDown must go pending and then firing for that tunnel only; initiates it again and waits
 #     until the alert is gone,
@@ -95,6 +100,7 @@ static_checks() {
         fail "promtool test rules"; printf '%s\n' "$out"
     fi
     counted "$PY" "$HELPER" rules-coverage --rules "$DASH"/strongswan-alerts.rules.yml --tests "$DASH"/tests/*.test.yml
+    counted "$PY" "$HELPER" lean --dashboards "$DASH"/*.json --rules "$DASH"/*.rules.yml
 }
 
 if [[ $EXPORTER == --static ]]; then
@@ -168,7 +174,8 @@ else
 fi
 
 # --- exporter --------------------------------------------------------------------------------------------
-log "starting the exporter on $EXP"
+# Default flags on purpose: the dashboards and rules must work with what every user gets without opting in.
+log "starting the exporter on $EXP (default flags)"
 "$EXPORTER" run --vici.socket "$LAB_GW_VICI" --web.listen-address "$INSTANCE" \
     --poll.interval "${POLL_INTERVAL}s" >"$TMP/exporter.log" 2>&1 &
 EXPORTER_PID=$!
@@ -177,6 +184,7 @@ if secs=$("$PY" "$HELPER" wait-metric --url "$EXP/metrics" --series strongswan_u
 else
     fail "exporter serves /metrics with strongswan_up 1 within 30s"; finish
 fi
+counted "$PY" "$HELPER" exposition-lean --url "$EXP/metrics"
 
 # --- Prometheus ------------------------------------------------------------------------------------------
 mkdir -p "$TMP/rules" "$TMP/tsdb"
@@ -231,7 +239,7 @@ else
     fail "lab: traffic through the tunnels"; cat "$TMP/lab.log"
 fi
 # lab.sh sends from gw to peer only; a few datagrams back (peer -> gw, dropped on gw) give gw's CHILD_SAs
-# inbound traffic and a last inbound packet too.
+# (and so the tunnel's counters) inbound traffic too.
 read -r GW_TS PEER_TS < <(awk -F'\t' -v i="$TUNNEL" '$1 == i { print $4, $5 }' "$LAB_DIR/tunnels.tsv")
 if ip netns exec "$LAB_PEER_NS" "$PY" -c 'import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -247,7 +255,7 @@ log "evaluating every panel query (instance $INSTANCE)"
 counted "$PY" "$HELPER" panels --prom "$PROM" --timeout "$TIMEOUT" --var "instance=$INSTANCE" \
     --dashboard "$DASH/strongswan-overview.json:conn=.*" \
     --dashboard "$DASH/strongswan-tunnel.json:conn=$CONN,child=$CHILD" "${PENDING_ARGS[@]}"
-counted "$PY" "$HELPER" rules-health --prom "$PROM"
+counted "$PY" "$HELPER" rules-health --prom "$PROM" --timeout "$TIMEOUT"
 
 # --- alerts before the outage ------------------------------------------------------------------------------
 # Tunnels that are down already (the lab's site-dead has an unreachable peer) fire TunnelDown too; the
@@ -284,6 +292,7 @@ fi
 # --- rekeys are no outage ----------------------------------------------------------------------------------
 series="strongswan_tunnel_up{conn=\"$CONN\",child=\"$CHILD\"}"
 log "lab.sh rekey $TUNNEL, rekey $TUNNEL --ike ($CONN), sampling the exporter meanwhile"
+"$PY" "$HELPER" series --url "$EXP/metrics" --conn "$CONN" >"$TMP/series-before.txt"
 "$PY" "$HELPER" watch-metric --url "$EXP/metrics" --series "$series" --duration 6 >"$TMP/watch.txt" &
 watch_pid=$!
 sleep 0.5
@@ -300,6 +309,15 @@ else
     fail "exporter kept $CONN up through both rekeys: min $wmin max $wmax over $wn scrapes"
 fi
 sleep 3 # scrape, recording and alert evaluation of what followed the rekeys
+# Lean by default: a rekey changes values, never the series set (of the tunnel's connection and the global
+# families; strongswan_exporter_* self-metrics excluded).
+"$PY" "$HELPER" series --url "$EXP/metrics" --conn "$CONN" >"$TMP/series-after.txt"
+if diff -q "$TMP/series-before.txt" "$TMP/series-after.txt" >/dev/null && [[ -s $TMP/series-before.txt ]]; then
+    pass "the rekeys created and removed no series ($(wc -l <"$TMP/series-before.txt") series of $CONN and global families)"
+else
+    fail "the rekeys changed the series set of $CONN and the global families:"
+    diff "$TMP/series-before.txt" "$TMP/series-after.txt" | grep '^[<>]' | head -n 20
+fi
 if [[ $(alerts_now | tunnel_down_conns) == "$baseline" ]]; then
     pass "no TunnelDown (not even pending) for $CONN after its rekeys"
 else
