@@ -304,6 +304,28 @@ identity_floor() { # body-file span: scrape_latency.py's line for the same bytes
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 }
 
+charon_round() { # socket: prints "charon-CPU-per-poll charon-CPU-per-list-sas" (seconds) of one alternating round
+    local socket=$1 i0 i1 i2 i3 r pa da pb half t0 t1 c0 c1 l0 l1 lt0 lt1 i
+    kill -STOP "$exporter_pid"
+    i0=$(cpu_snap "$charon_pid"); sleep 3; i1=$(cpu_snap "$charon_pid")
+    kill -CONT "$exporter_pid"
+    read -r pa da < <(wait_for_poll)
+    half=$(calc "max(0.05, ($seconds - $da) / 2)")
+    sleep "$half"
+    t0=$(now_s); c0=$(cpu_snap "$charon_pid")
+    sleep "$((4 * seconds))"
+    c1=$(cpu_snap "$charon_pid"); t1=$(now_s)
+    pb=$(polls)
+    kill -STOP "$exporter_pid"
+    lt0=$(now_s); l0=$(cpu_snap "$charon_pid")
+    for i in 1 2 3 4; do swanctl --list-sas --raw --uri "unix://$socket" >/dev/null 2>>"$OUT_DIR/swanctl.log"; done
+    l1=$(cpu_snap "$charon_pid"); lt1=$(now_s)
+    i2=$(cpu_snap "$charon_pid"); sleep 3; i3=$(cpu_snap "$charon_pid")
+    kill -CONT "$exporter_pid"
+    r=$(calc "($(cpu_delta "$i0" "$i1") + $(cpu_delta "$i2" "$i3")) / 6")
+    calc "'%.6f %.6f' % (($(cpu_delta "$c0" "$c1") - $r * ($t1 - $t0)) / max(1, $pb - $pa), ($(cpu_delta "$l0" "$l1") - $r * ($lt1 - $lt0)) / 4)"
+}
+
 results_header() {
     cat <<EOF
 | size | IKE_SAs (stats / series) | poll min/median | RSS (anon) after 10 polls | RSS after scrapes / peak | exposition raw / gzip | scrape min/median/p99 (max, scrapes) identity | identity floor: the same bytes from nginx, min/median/p99 (exporter / floor) | scrape min/median/p99 (max, scrapes) gzip | wrk c16 req/s identity / gzip | exporter CPU per scrape | charon CPU/s polled, no scrapes / under wrk | list-sas served / polls (whole run) | swanctl --list-sas round trip min/median |
@@ -313,8 +335,8 @@ EOF
 
 lean_header() {
     cat <<EOF
-| size | series total | series per site tunnel (fixed part) | churn: new series while the IKE_SAs and CHILD_SAs of min(N, 100) site tunnels rekey (control; rekeys seen) | CPU window (polls in s) | exporter CPU per poll | charon CPU per poll (idle-corrected) | charon idle CPU | charon CPU per list-sas (idle-corrected) | charon per poll / list-sas | RSS median in window |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| size | series total | series per site tunnel (fixed part) | churn: new series while the IKE_SAs and CHILD_SAs of min(N, 100) site tunnels rekey (control; rekeys seen) | CPU window (polls in s) | exporter CPU per poll | charon CPU per poll (idle-corrected) | charon idle CPU | charon CPU per list-sas (idle-corrected) | charon per poll / list-sas | the same, median of 5 alternating rounds | RSS median in window |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 EOF
 }
 LEAN_ROWS=$OUT_DIR/lean-rows.md
@@ -422,6 +444,19 @@ bench_one() {
         "charon $(calc "round($charon_window * 1000, 1)") ms (idle $(calc "round($idle_rate * 1000, 2)") ms/s);" \
         "10 list-sas: charon $(calc "round($list_sas_total * 1000, 1)") ms in $(calc "round($ls_end - $ls_start, 2)") s" >&2
     wait_for_poll >/dev/null # the exporter is back and has polled again
+    # The ratio again, robust against charon's background work drifting (DPD and rekey timers of 1,000 tunnels
+    # cost it as much as the polls do): 5 alternating rounds of [idle, exporter polling, list-sas alone, idle],
+    # each corrected by the idle rate measured right before and right after it.
+    local rounds=() round_text=""
+    for i in 1 2 3 4 5; do rounds+=("$(charon_round "$socket")"); done
+    round_text=$(python3 -c '
+import statistics, sys
+pairs = [tuple(map(float, a.split())) for a in sys.argv[1:]]
+ratios = [p / l for p, l in pairs if l > 0]
+print("%.2f (rounds: %s; poll %s ms, list-sas %s ms)" % (statistics.median(ratios), ", ".join("%.2f" % r for r in ratios),
+      "/".join("%.1f" % (p * 1000) for p, _ in pairs), "/".join("%.1f" % (l * 1000) for _, l in pairs)))
+' "${rounds[@]}")
+    echo "   charon rounds: $round_text" >&2
 
     # completeness, series and sizes
     local body="$OUT_DIR/scrape.prom" stats_count series raw gz total site fixed per_tunnel
@@ -536,7 +571,7 @@ print(s)' "$result" "$k")
     echo "   latency floor:    $lat_floor ($floor_ratio)" >&2
     echo "   latency gzip:     $lat_gz" >&2
     local lean_row
-    lean_row="| $spec | $total | $per_tunnel | $churn | $n_polls in $(calc "round($window, 1)") s | $(calc "round($cpu_poll * 1000, 1)") ms | $(calc "round($charon_poll * 1000, 1)") ms | $(calc "round($idle_rate * 1000, 2)") ms/s | $(calc "round($list_sas_cpu * 1000, 1)") ms | $ratio | $(median "${window_rss[@]}") MiB |"
+    lean_row="| $spec | $total | $per_tunnel | $churn | $n_polls in $(calc "round($window, 1)") s | $(calc "round($cpu_poll * 1000, 1)") ms | $(calc "round($charon_poll * 1000, 1)") ms | $(calc "round($idle_rate * 1000, 2)") ms/s | $(calc "round($list_sas_cpu * 1000, 1)") ms | $ratio | $round_text | $(median "${window_rss[@]}") MiB |"
     echo "$lean_row" >>"$LEAN_ROWS"
     echo "   lean: $lean_row" >&2
 }
