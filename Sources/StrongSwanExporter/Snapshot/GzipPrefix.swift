@@ -37,48 +37,76 @@ public struct GzipPrefix: Sendable {
     /// Compresses the readable bytes of `body` (zlib level ``level``): raw deflate (no zlib header), a 32 KiB
     /// window, zlib's default memory level and strategy, ended by a sync flush.
     public init(compressing body: ByteBuffer) throws(CompressionError) {
-        var stream = z_stream()
+        try self.init(streaming: { feed in body.withUnsafeReadableBytes { feed($0) } },
+                      expectedLength: body.readableBytes)
+    }
+
+    /// Compresses the bytes `produce` hands to its `feed` argument, in order, as if they were one body (the
+    /// same output as ``init(compressing:)`` of their concatenation: zlib's output does not depend on how its
+    /// input is split). The body never has to exist in one piece: the snapshot renders the exposition family
+    /// by family into a small buffer and feeds each piece here, instead of faulting in a buffer as large as
+    /// the whole text at every poll. `expectedLength` (a hint) sizes the output buffer.
+    public init(streaming produce: (_ feed: (UnsafeRawBufferPointer) -> Void) -> Void,
+                expectedLength: Int = 0) throws(CompressionError) {
+        // zlib keeps a pointer back to the stream in its state and checks it: the stream must not move.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deallocate() }
         let initialized = deflateInit2_(
-            &stream, Self.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+            stream, Self.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initialized == Z_OK else { throw CompressionError(code: initialized) }
-        defer { deflateEnd(&stream) }
+        defer { deflateEnd(stream) }
         var output = ByteBuffer()
         // deflateBound covers the data; a sync flush adds an empty stored block (5 bytes) and may need a few
-        // bits more. Should it still not fit, the loop below grows the buffer and carries on.
-        let bound = Int(deflateBound(&stream, UInt(body.readableBytes))) + 16
-        output.reserveCapacity(Self.header.count + bound)
+        // bits more. Should it still not fit, the loops below grow the buffer and carry on. Only the pages
+        // written become resident.
+        output.reserveCapacity(Self.header.count + Int(deflateBound(stream, UInt(max(expectedLength, 0)))) + 16)
         output.writeBytes(Self.header)
         var status = Z_OK
-        body.withUnsafeReadableBytes { raw in
-            // zlib's `next_in` is not const; deflate only reads through it.
-            stream.next_in = UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: Bytef.self))
-            var remaining = raw.count
+        var crc = CZlib.crc32(0, nil, 0)
+        var length = 0
+
+        /// Deflates what is in `avail_in` with `flush` until it is consumed and, for a flush, complete.
+        func run(_ flush: Int32) {
             repeat {
-                let chunk = min(remaining, Int(UInt32.max))
-                stream.avail_in = UInt32(truncatingIfNeeded: chunk)
-                remaining -= chunk
-                let flush = remaining == 0 ? Z_SYNC_FLUSH : Z_NO_FLUSH
-                // Deflate until this chunk is consumed and, at the end, the flush is complete (room left over).
-                repeat {
-                    let room = max(bound, 64)
-                    output.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { out in
-                        guard let base = out.baseAddress else { return 0 }
-                        let capacity = min(out.count, Int(UInt32.max))
-                        stream.next_out = base.assumingMemoryBound(to: Bytef.self)
-                        stream.avail_out = UInt32(truncatingIfNeeded: capacity)
-                        status = deflate(&stream, flush)
-                        return capacity - Int(stream.avail_out)
-                    }
-                    // Z_BUF_ERROR: no progress possible (nothing left to do); anything else but Z_OK is an error.
-                    if status == Z_BUF_ERROR { status = Z_OK; break }
-                    guard status == Z_OK else { return }
-                } while stream.avail_out == 0 || stream.avail_in > 0
-            } while remaining > 0
+                // At least 64 KiB of room per call: a sync flush of a chunk's worth of pending output fits.
+                output.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 * 1024) { out in
+                    guard let base = out.baseAddress else { return 0 }
+                    let capacity = min(out.count, Int(UInt32.max))
+                    stream.pointee.next_out = base.assumingMemoryBound(to: Bytef.self)
+                    stream.pointee.avail_out = UInt32(truncatingIfNeeded: capacity)
+                    status = deflate(stream, flush)
+                    return capacity - Int(stream.pointee.avail_out)
+                }
+                // Z_BUF_ERROR: no progress possible (nothing left to do); anything else but Z_OK is an error.
+                if status == Z_BUF_ERROR { status = Z_OK; return }
+                guard status == Z_OK else { return }
+            } while stream.pointee.avail_out == 0 || stream.pointee.avail_in > 0
+        }
+
+        produce { chunk in
+            guard status == Z_OK, let base = chunk.baseAddress, chunk.count > 0 else { return }
+            var offset = 0
+            while offset < chunk.count, status == Z_OK {
+                let piece = min(chunk.count - offset, Int(UInt32.max))
+                let start = (base + offset).assumingMemoryBound(to: Bytef.self)
+                crc = CZlib.crc32(crc, start, UInt32(truncatingIfNeeded: piece))
+                // zlib's `next_in` is not const; deflate only reads through it.
+                stream.pointee.next_in = UnsafeMutablePointer(mutating: start)
+                stream.pointee.avail_in = UInt32(truncatingIfNeeded: piece)
+                run(Z_NO_FLUSH)
+                offset += piece
+            }
+            length += chunk.count
         }
         guard status == Z_OK else { throw CompressionError(code: status) }
+        stream.pointee.next_in = nil
+        stream.pointee.avail_in = 0
+        run(Z_SYNC_FLUSH)
+        guard status == Z_OK else { throw CompressionError(code: status) }
         bytes = output
-        crc = Self.crc32(body)
-        length = body.readableBytes
+        self.crc = UInt32(truncatingIfNeeded: crc)
+        self.length = length
     }
 
     /// A prefix from its parts, as ``init(compressing:)`` made them (tests build damaged ones).

@@ -21,6 +21,11 @@ final class DenseStringMapTests: XCTestCase {
                 reference[key] = nil
             }
             XCTAssertEqual(map[key], reference[key])
+            XCTAssertEqual(map.position(of: key).map { map[position: $0] }, reference[key])
+            if step % 7 == 0, let position = map.position(of: key) {
+                map[position: position] = -step
+                reference[key] = -step
+            }
             XCTAssertEqual(map.count, reference.count)
             if step % 500 == 0 {
                 XCTAssertEqual(Dictionary(uniqueKeysWithValues: map.map { ($0.key, $0.value) }), reference, "step \(step)")

@@ -37,6 +37,25 @@ import Testing
         #expect(try await HTTPTestProcess.run(["python3", "-c", Self.pythonSingleMember], input: member) == body + suffix)
     }
 
+    @Test(arguments: [1, 7, 4_096, 65_536, 300_000])
+    func streamedPiecesCompressLikeTheWholeBody(pieceSize: Int) throws {
+        let body = Self.data(250_000, seed: 4) + Array(String(repeating: "strongswan_tunnel_up{conn=\"a\"} 1\n", count: 3_000).utf8)
+        let whole = try GzipPrefix(compressing: ByteBuffer(bytes: body))
+        let streamed = try GzipPrefix(streaming: { feed in
+            var offset = 0
+            while offset < body.count {
+                let end = min(offset + pieceSize, body.count)
+                body[offset..<end].withUnsafeBytes { feed($0) }
+                offset = end
+            }
+            feed(UnsafeRawBufferPointer(start: nil, count: 0))
+        })
+        #expect(streamed.length == body.count)
+        #expect(streamed.crc == whole.crc)
+        #expect(streamed.bytes == whole.bytes)
+        #expect(streamed.inflated().map { Array($0.readableBytesView) } == body)
+    }
+
     @Test func prefixIsCompressed() throws {
         let body = ByteBuffer(string: String(repeating: "strongswan_child_sa_bytes_total{conn=\"site\"} 1\n", count: 2_000))
         let prefix = try GzipPrefix(compressing: body)

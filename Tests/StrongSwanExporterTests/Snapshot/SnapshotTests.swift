@@ -41,6 +41,31 @@ import Testing
         #expect(Array(snapshot.identity.readableBytesView) == expected)
     }
 
+    /// Rendered in pieces (small families together, a family larger than a piece alone), the gzip copy holds
+    /// exactly the text the encoder writes in one go, and so does a snapshot that keeps its text.
+    @Test func piecewiseRenderingIsTheWholeText() throws {
+        var metrics = MetricSet()
+        for index in 0..<40 {
+            var family = try MetricFamily(
+                name: "strongswan_family_\(index)", help: "Test \(index).", type: .gauge, labelNames: ["conn"])
+            let series = index == 17 ? 20_000 : index % 5
+            for sample in 0..<series { family.add(Double(sample) / 3, ["conn-\(sample)-\"quoted\"\\"]) }
+            metrics.add(family)
+        }
+        var expected: [UInt8] = []
+        metrics.encode(into: &expected)
+        #expect(expected.count > 4 * Snapshot.renderChunk)
+        let snapshot = Snapshot(rendering: metrics, renderedAt: 1)
+        #expect(snapshot.byteCount == expected.count)
+        #expect(snapshot.sampleCount == metrics.sampleCount)
+        #expect(!snapshot.isIdentityResident)
+        #expect(Array(snapshot.identity.readableBytesView) == expected)
+        let kept = Snapshot(rendering: metrics, renderedAt: 1, keepingIdentity: true)
+        #expect(kept.isIdentityResident)
+        #expect(Array(kept.identity.readableBytesView) == expected)
+        #expect(kept.gzip?.bytes == snapshot.gzip?.bytes)
+    }
+
     @Test func gzipScrapesNeverCallTheLazyIdentity() throws {
         let calls = Mutex(0)
         let prefix = try GzipPrefix(compressing: ByteBuffer(string: "a 1\n"))
