@@ -1,4 +1,5 @@
 import PrometheusExposition
+import Synchronization
 import VICI
 
 /// Everything the collectors learned from charon: each collector's model from the last poll in which it
@@ -8,6 +9,20 @@ import VICI
 /// parts read add a named accessor in their own file (``sas``, ``conns``, ``version``, ``stats``).
 public struct CharonState: Sendable {
     private var models: [String: any Sendable] = [:]
+    /// A number unique in the process for every model stored (see ``generation(_:)``).
+    private var generations: [String: UInt64] = [:]
+    private static let lastGeneration = Atomic<UInt64>(0)
+
+    private mutating func stored(_ name: String) {
+        generations[name] = CharonState.lastGeneration.add(1, ordering: .relaxed).newValue
+    }
+
+    /// A number that changes whenever the model of the collector named `name` is stored or modified, and is
+    /// never reused in the process (so a rendering of the model can be kept until it changes); `nil` when
+    /// there is no model.
+    public func generation(_ name: String) -> UInt64? {
+        models[name] == nil ? nil : generations[name]
+    }
 
     /// Creates an empty state.
     public init() {}
@@ -15,7 +30,10 @@ public struct CharonState: Sendable {
     /// The model of `collector`, if present.
     public subscript<C: CharonCollector>(_ collector: C.Type) -> C.Model? {
         get { models[C.name] as? C.Model }
-        set { models[C.name] = newValue }
+        set {
+            models[C.name] = newValue
+            stored(C.name)
+        }
     }
 
     /// Whether the model of the collector named `name` is present.
@@ -28,6 +46,7 @@ public struct CharonState: Sendable {
         guard var model = (consume erased) as? C.Model else { return }
         body(&model)
         models[C.name] = model
+        stored(C.name)
     }
 
     /// Runs `collector` and stores its model. Throws what the collector threw, leaving the state unchanged.

@@ -80,6 +80,30 @@ public enum CollectorCatalogue {
         }
     }
 
+    /// Renders like ``render(_:enabled:context:into:)``, but the families of a configuration-cadence
+    /// collector are rendered only when its model changed since the rendering `cache` keeps (their render is
+    /// a function of their model alone; `list-conns` of 1,000 connections is 2,000 series to escape and
+    /// encode, which otherwise happens at every poll and event while the model changes every few minutes).
+    public static func render(_ state: CharonState, enabled: Set<String>, context: RenderContext,
+                              cache: inout RenderCache, into metrics: inout MetricSet) {
+        var context = context
+        context.state = state
+        for collector in all where enabled.contains(collector.name) {
+            guard collector.cadence == .configuration, let generation = state.generation(collector.name) else {
+                state.render(collector, context: context, into: &metrics)
+                continue
+            }
+            if let kept = cache.families(collector.name, generation: generation) {
+                for family in kept { metrics.add(family) }
+                continue
+            }
+            var rendered = MetricSet()
+            state.render(collector, context: context, into: &rendered)
+            cache.keep(rendered.families, for: collector.name, generation: generation)
+            for family in rendered.families { metrics.add(family) }
+        }
+    }
+
     /// Renders every model present in `state` whose collector is in `enabled`, in catalogue order.
     public static func render(_ state: CharonState, enabled: Set<String>, context: RenderContext,
                               into metrics: inout MetricSet) {

@@ -75,11 +75,11 @@ public enum SAAggregatesRenderer {
             .gauge, ["conn", "child", "ike", "esp"])
         for key in tunnelOrder {
             guard let aggregate = tunnels[key], aggregate.configured else { continue }
-            let labels = [key.conn, key.child]
+            let labels = LabelValuePrefix(key.conn, key.child)
             up.add(aggregate.upSAs > 0 ? 1 : 0, labels)
             if let ago = aggregate.newestInstalledSecondsAgo { installed.add(now - Double(ago), labels) }
             for suite in aggregate.suites.sorted(by: { ($0.ike, $0.esp) < ($1.ike, $1.esp) }) {
-                algorithms.add(1, labels + [suite.ike, suite.esp])
+                algorithms.add(1, labels, [suite.ike, suite.esp])
             }
         }
         for family in [ikeByState, childByState, ikeSAs, established, up, installed, algorithms] {

@@ -379,15 +379,16 @@ public struct TunnelLedger: Sendable {
 
         for key in renderedTunnels() {
             let stats = tunnels[key] ?? TunnelStats()
-            let labels = [key.conn, key.child]
-            transitions.add(Double(stats.wentUp), labels + ["up"])
-            transitions.add(Double(stats.wentDown), labels + ["down"])
+            // The tunnel's labels escaped once for its eight series.
+            let labels = LabelValuePrefix(key.conn, key.child)
+            transitions.add(Double(stats.wentUp), labels, "up")
+            transitions.add(Double(stats.wentDown), labels, "down")
             rekeys.add(Double(stats.rekeys), labels)
             if let time = stats.lastChange { lastChange.add(time, labels) }
-            bytes.add(Double(stats.traffic.bytesIn), labels + ["in"])
-            bytes.add(Double(stats.traffic.bytesOut), labels + ["out"])
-            packets.add(Double(stats.traffic.packetsIn), labels + ["in"])
-            packets.add(Double(stats.traffic.packetsOut), labels + ["out"])
+            bytes.add(Double(stats.traffic.bytesIn), labels, "in")
+            bytes.add(Double(stats.traffic.bytesOut), labels, "out")
+            packets.add(Double(stats.traffic.packetsIn), labels, "in")
+            packets.add(Double(stats.traffic.packetsOut), labels, "out")
         }
         for conn in perConnectionEvents ? renderedConns() : [] {
             let counts = ikeEvents[conn] ?? IKEEventCounts()

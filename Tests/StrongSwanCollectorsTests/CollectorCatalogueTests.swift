@@ -143,3 +143,42 @@ final class ConfigurationCadenceTests: XCTestCase {
                                                                 message: sa("site-0001", child: "net-0001")))
     }
 }
+
+/// ``RenderCache``: the configuration collectors' families are reused while their model is unchanged, and
+/// rendered again when it changes; the exposition is the same bytes as without the cache.
+final class RenderCacheTests: XCTestCase {
+    func testCachedRenderingEqualsAFreshOneAndFollowsModelChanges() async throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let vici = FixtureVICI(directory: url.appendingPathComponent("lab"), files: GoldenExpositionTests.files)
+        var state = CharonState()
+        for name in CollectorCatalogue.names { try await CollectorCatalogue.collect(name, from: vici, into: &state) }
+        let enabled = Set(CollectorCatalogue.names)
+        let context = RenderContext(now: 1_000, perSA: false, perConnectionCounters: false)
+        func fresh(_ state: CharonState) -> [UInt8] {
+            var metrics = MetricSet()
+            CollectorCatalogue.render(state, enabled: enabled, context: context, into: &metrics)
+            return metrics.encoded()
+        }
+        var cache = RenderCache()
+        func cached(_ state: CharonState) -> [UInt8] {
+            var metrics = MetricSet()
+            CollectorCatalogue.render(state, enabled: enabled, context: context, cache: &cache, into: &metrics)
+            return metrics.encoded()
+        }
+        XCTAssertEqual(cached(state), fresh(state))
+        XCTAssertEqual(cached(state), fresh(state), "from the cache")
+
+        // A reloaded configuration: one connection fewer.
+        var conns = try XCTUnwrap(state.conns)
+        let removed = conns.removeFirst().name
+        state.conns = conns
+        let after = cached(state)
+        XCTAssertEqual(after, fresh(state))
+        XCTAssertFalse(String(decoding: after, as: UTF8.self).contains("strongswan_connection_info{conn=\"\(removed)\""))
+        // A state that lost everything (charon unreachable) and got the same models again renders afresh too.
+        var rebuilt = CharonState()
+        for name in CollectorCatalogue.names { try await CollectorCatalogue.collect(name, from: vici, into: &rebuilt) }
+        XCTAssertEqual(cached(rebuilt), fresh(rebuilt))
+        XCTAssertNotEqual(rebuilt.generation("conns"), state.generation("conns"))
+    }
+}

@@ -22,13 +22,16 @@ public enum ConnsCollector: CharonCollector {
     /// (loaded by another backend, or loaded over VICI and unloaded and reloaded between two polls).
     public static func isOutdated(_ model: [ConnectionConfig], by state: CharonState) -> Bool {
         guard let sas = state.sas else { return false }
-        var known: [String: Set<String>] = [:]
-        for conn in model { known[conn.name, default: []].formUnion(conn.children.map { $0.name }) }
+        // An index, not a set of children per connection: this runs at every poll.
+        var index: [String: Int] = [:]
+        index.reserveCapacity(model.count)
+        for (position, conn) in model.enumerated() where index[conn.name] == nil { index[conn.name] = position }
         func unknown<Entry: SAListEntry>(_ entries: [Entry]) -> Bool {
             entries.contains { sa in
                 guard sa.name != TunnelLedger.unnamed else { return false }
-                guard let children = known[sa.name] else { return true }
-                return sa.childSAs.contains { !children.contains($0.name) }
+                guard let position = index[sa.name] else { return true }
+                let children = model[position].children
+                return sa.childSAs.contains { child in !children.contains { $0.name == child.name } }
             }
         }
         if let full = sas.full { return unknown(full) }

@@ -32,6 +32,8 @@ public actor ExporterCore {
     /// again to the polled list. Bounded; on overflow the next poll is relied on instead.
     private var eventsDuringPoll: [(name: String, message: VICIMessage)]?
     static let maxEventsDuringPoll = 1_000
+    /// The configuration collectors' families, rendered again only when their model changes.
+    private var renderCache = RenderCache()
     /// Set when an event named a connection or tunnel the configuration models do not know: the next poll
     /// runs the configuration collectors.
     private var configurationRequested = false
@@ -213,7 +215,7 @@ public actor ExporterCore {
         if up {
             CollectorCatalogue.render(
                 state, enabled: configuration.enabledCollectors, context: renderContext(now: lastPollTimestamp ?? now),
-                into: &metrics)
+                cache: &renderCache, into: &metrics)
         }
         ledger.render(perConnectionEvents: configuration.perConnectionCounters, into: &metrics)
         renderSelfMetrics(into: &metrics)
