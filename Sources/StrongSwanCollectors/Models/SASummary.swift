@@ -43,21 +43,45 @@ public struct SASummary: SAListEntry, Hashable {
             names[name] = name
             return name
         }
+        // Neighbouring SAs nearly always negotiated the same algorithms: their suite is formatted (and looked
+        // up) only when the algorithm fields differ from the previous SA's.
+        var ikeSuite = SuiteMemo()
+        var childSuite = SuiteMemo()
         var result: [SASummary] = []
         result.reserveCapacity(sas.count)
         for ike in sas {
             var children: [ChildSASummary] = []
             children.reserveCapacity(ike.childSAs.count)
             for child in ike.childSAs {
+                let suite = childSuite.suite((child.encrAlg, child.encrKeysize, child.integAlg, child.integKeysize, "", "")) {
+                    shared(child.algorithmSuite)
+                }
                 children.append(ChildSASummary(
                     name: shared(child.name), uniqueID: child.uniqueID, state: child.state,
-                    installedSecondsAgo: child.installedSecondsAgo, algorithmSuite: shared(child.algorithmSuite)))
+                    installedSecondsAgo: child.installedSecondsAgo, algorithmSuite: suite))
+            }
+            let suite = ikeSuite.suite((ike.encrAlg, ike.encrKeysize, ike.integAlg, ike.integKeysize, ike.prfAlg, ike.dhGroup)) {
+                shared(ike.algorithmSuite)
             }
             result.append(SASummary(
                 name: shared(ike.name), uniqueID: ike.uniqueID, state: ike.state, childSAs: children,
-                establishedSecondsAgo: ike.establishedSecondsAgo, algorithmSuite: shared(ike.algorithmSuite)))
+                establishedSecondsAgo: ike.establishedSecondsAgo, algorithmSuite: suite))
         }
         return result
+    }
+
+    /// The suite formatted for the last algorithm fields seen.
+    struct SuiteMemo {
+        typealias Fields = (String, String, String, String, String, String)
+        var fields: Fields?
+        var suite = ""
+
+        mutating func suite(_ current: Fields, _ format: () -> String) -> String {
+            if let fields, fields == current { return suite }
+            fields = current
+            suite = format()
+            return suite
+        }
     }
 
     /// Endpoints are not kept in a summary.
