@@ -14,17 +14,7 @@ extension HostileSuite {
         }
 
         @Test func configurationCommandsRunOnlyWhenTheLoadedConnectionsChangeOrCharonReconnects() async throws {
-            let charon = try await ScriptedCharon(script: CharonScript.lab())
-            let agent = try await HostileAgent.start(vici: charon.uri, followEvents: false)
-            do {
-                try await check(charon, agent)
-            } catch {
-                await agent.stop()
-                await charon.stop()
-                throw error
-            }
-            await agent.stop()
-            await charon.stop()
+            try await HostileVICIPeerTests.withAgent(followEvents: false) { charon, agent in try await check(charon, agent) }
         }
 
         func check(_ charon: ScriptedCharon, _ agent: HostileAgent) async throws {
