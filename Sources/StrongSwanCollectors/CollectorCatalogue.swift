@@ -107,10 +107,7 @@ public enum CollectorCatalogue {
     /// Renders every model present in `state` whose collector is in `enabled`, in catalogue order.
     public static func render(_ state: CharonState, enabled: Set<String>, context: RenderContext,
                               into metrics: inout MetricSet) {
-        var context = context
-        context.state = state
-        for collector in all where enabled.contains(collector.name) {
-            state.render(collector, context: context, into: &metrics)
-        }
+        var cache = RenderCache()
+        render(state, enabled: enabled, context: context, cache: &cache, into: &metrics)
     }
 }

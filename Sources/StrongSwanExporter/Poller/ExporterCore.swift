@@ -111,16 +111,13 @@ public actor ExporterCore {
         publish()
     }
 
-    /// Whether this poll's fresh models show that a configuration model kept from an earlier poll is out of
-    /// date (e.g. an SA of a connection `list-conns` did not list).
+    /// Whether the configuration collectors should run on this poll because something showed their models
+    /// out of date: an event since the last call (the request is cleared), or this poll's fresh models (e.g.
+    /// an SA of a connection `list-conns` did not list).
     public func configurationOutdated(by fresh: CharonState) -> Bool {
-        CollectorCatalogue.configurationOutdated(state, enabled: configuration.enabledCollectors, by: fresh)
-    }
-
-    /// Whether an event asked for the configuration collectors since the last call (and clears the request).
-    public func takeConfigurationRequest() -> Bool {
         defer { configurationRequested = false }
         return configurationRequested
+            || CollectorCatalogue.configurationOutdated(state, enabled: configuration.enabledCollectors, by: fresh)
     }
 
     /// Counts a (re)connection to charon after the first.

@@ -58,7 +58,6 @@ public struct Poller: Service {
                     }
                 }
                 if let current = session {
-                    if await core.takeConfigurationRequest() { schedule.request() }
                     reachedCharon = await pollOnce(current, started: started, clock: clock, schedule: &schedule)
                     if !reachedCharon {
                         await current.close()
