@@ -30,6 +30,9 @@ let package = Package(
         ),
         // Layer 1: Prometheus text exposition model and encoder (no dependencies).
         .target(name: "PrometheusExposition"),
+        // Layer 1: the records of charon's error-notify socket (framing, decoding, the reason vocabulary);
+        // pure, no dependencies (the fuzzer compiles it on its own).
+        .target(name: "ErrorNotify"),
         // Tests only (not in any product): the strict exposition parser that tests, lab tests and the
         // fuzzer (scripts/fuzz.sh) read our output back with.
         .target(name: "PrometheusExpositionTesting", dependencies: ["PrometheusExposition"]),
@@ -64,6 +67,7 @@ let package = Package(
             name: "StrongSwanCollectors",
             dependencies: [
                 "VICI",
+                "ErrorNotify",
                 "PrometheusExposition",
                 .product(name: "X509", package: "swift-certificates"),
             ]
@@ -87,6 +91,7 @@ let package = Package(
             name: "StrongSwanExporter",
             dependencies: [
                 "VICI",
+                "ErrorNotify",
                 "PrometheusExposition",
                 "StrongSwanCollectors",
                 "ExporterHTTP",
@@ -132,13 +137,14 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "ErrorNotifyTests", dependencies: ["ErrorNotify"]),
         .testTarget(
             name: "PrometheusExpositionTests",
             dependencies: ["TestRequirements", "PrometheusExposition", "PrometheusExpositionTesting"]
         ),
         .testTarget(
             name: "StrongSwanCollectorsTests",
-            dependencies: ["TestRequirements", 
+            dependencies: ["TestRequirements", "ErrorNotify",
                 "StrongSwanCollectors", "VICI", "PrometheusExposition", "PrometheusExpositionTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -169,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrongSwanExporterTests",
-            dependencies: ["TestRequirements", 
+            dependencies: ["TestRequirements", "ErrorNotify",
                 "StrongSwanExporter",
                 "ExporterHTTP",
                 "HTTPTestSupport",
@@ -215,7 +221,7 @@ let package = Package(
         // Tests against a real charon (the lab); they read LAB_* environment variables set by `make test`.
         .testTarget(
             name: "LabTests",
-            dependencies: ["TestRequirements", 
+            dependencies: ["TestRequirements", "ErrorNotify",
                 "VICI", "TestSupport",
                 "StrongSwanExporter",
                 "StrongSwanCollectors",

@@ -98,7 +98,9 @@ public struct ExporterApp: Sendable {
         // Trap SIGHUP before anything can tell systemd we are ready (an untrapped SIGHUP terminates).
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let store = SnapshotStore()
-        let core = ExporterCore(configuration: configuration.poller, store: store, logger: logger)
+        let errorNotify = try configuration.errorNotifyURI.map { try VICIEndpoint(parsing: $0) }
+        let core = ExporterCore(
+            configuration: configuration.poller, store: store, logger: logger, followsFailures: errorNotify != nil)
         await core.publish()
         let trigger = PollTrigger()
         let connect = makeConnector()
@@ -170,6 +172,12 @@ public struct ExporterApp: Sendable {
         var services: [any Service] = [server, poller]
         if configuration.followEvents {
             services.append(EventFollower(subscribe: makeSubscriber(), core: core, trigger: trigger, logger: logger))
+        }
+        if let errorNotify {
+            services.append(ErrorNotifyFollower(
+                endpoint: errorNotify,
+                connect: ErrorNotifyFollower.connector(to: errorNotify, timeout: configuration.viciConnectTimeout),
+                core: core, logger: logger))
         }
         // Stops before the server: probes arriving meanwhile get 503, every probe target's connections close.
         if let probes { services.append(probes) }

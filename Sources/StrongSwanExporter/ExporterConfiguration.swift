@@ -21,6 +21,9 @@ public struct ExporterConfiguration: Sendable {
     public var poller: PollerConfiguration = PollerConfiguration(enabledCollectors: CollectorCatalogue.enabledByDefault)
     /// Whether to follow VICI events between polls (for `--vici.socket` and for every probe target).
     public var followEvents: Bool = true
+    /// charon's error-notify socket (`--error-notify.socket`), followed for failure reasons; `nil` when
+    /// switched off (`--no-error-notify`).
+    public var errorNotifyURI: String? = "unix:///var/run/charon.enfy"
     /// Multi-target probing (`/probe`); off unless targets are allowed.
     public var probe: ProbeConfiguration = ProbeConfiguration()
     /// Minimum log level.

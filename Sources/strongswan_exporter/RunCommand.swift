@@ -36,6 +36,14 @@ struct RunCommand: AsyncParsableCommand {
           help: "Follow charon's events between polls (tunnel up/down at once, traffic that survives rekeys).")
     var followEvents = true
 
+    @Flag(name: .customLong("error-notify"), inversion: .prefixedNo,
+          help: "Follow charon's error-notify socket: failures by reason and connection (authentication, proposals, traffic selectors, timeouts, certificates, pools), one log line each.")
+    var followErrorNotify = true
+
+    @Option(name: .customLong("error-notify.socket"),
+            help: "charon's error-notify socket (its error-notify plugin), unix:///path or tcp://host:port.")
+    var errorNotifySocket: String = "unix:///var/run/charon.enfy"
+
     @Option(name: .customLong("probe.target"),
             help: "Allow /probe?target=URI for this VICI endpoint, unix:///path or tcp://host:port (repeatable).")
     var probeTargets: [String] = []
@@ -59,6 +67,11 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("--probe.target: \(error.message)")
             }
         }
+        do {
+            _ = try VICIEndpoint(parsing: errorNotifySocket)
+        } catch {
+            throw ValidationError("--error-notify.socket: \(error.message)")
+        }
         _ = try DurationFlag.parse(probeIdleTimeout, flag: "--probe.idle-timeout")
         guard probeMaxTargets >= 1 else {
             throw ValidationError("--probe.max-targets must be at least 1")
@@ -81,6 +94,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.poller.interval = try DurationFlag.parse(pollInterval, flag: "--poll.interval")
         configuration.poller.configInterval = try DurationFlag.parse(configInterval, flag: "--poll.config-interval")
         configuration.followEvents = followEvents
+        configuration.errorNotifyURI = followErrorNotify ? errorNotifySocket : nil
         configuration.probe.targets = probeTargets
         configuration.probe.targetsFile = probeTargetsFile
         configuration.probe.idleTimeout = try DurationFlag.parse(probeIdleTimeout, flag: "--probe.idle-timeout")

@@ -1,3 +1,4 @@
+import ErrorNotify
 import Logging
 import PrometheusExposition
 import StrongSwanCollectors
@@ -37,13 +38,25 @@ public actor ExporterCore {
     /// Set when an event named a connection or tunnel the configuration models do not know: the next poll
     /// runs the configuration collectors.
     private var configurationRequested = false
+    /// Whether charon's error-notify socket is followed (`--error-notify`): then the failure families and
+    /// `strongswan_error_notify_up` are rendered.
+    let followsFailures: Bool
+    /// Failures and notices from charon's error-notify socket.
+    private(set) var failures = FailureLedger()
+    /// Whether the error-notify socket is connected.
+    private(set) var errorNotifyUp = false
+    /// Whether the bound of connection names outside the configuration has been logged.
+    private var failureNamesBoundLogged = false
 
-    /// Creates the core. `wallClock` returns unix time in seconds (injectable for tests).
+    /// Creates the core. `wallClock` returns unix time in seconds (injectable for tests). `followsFailures`:
+    /// an ``ErrorNotifyFollower`` feeds this core (the failure families are rendered).
     public init(configuration: PollerConfiguration, store: SnapshotStore, logger: Logger,
+                followsFailures: Bool = false,
                 wallClock: @escaping @Sendable () -> Double = { UnixTime.now() }) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        self.followsFailures = followsFailures
         self.wallClock = wallClock
     }
 
@@ -77,7 +90,10 @@ public actor ExporterCore {
             for event in eventsDuringPoll ?? [] { state.patchSAs(event: event.name, message: event.message) }
         }
         eventsDuringPoll = nil
-        if let conns = results.conns { ledger.configure(conns) }
+        if let conns = results.conns {
+            ledger.configure(conns)
+            failures.configure(connections: conns.map(\.name))
+        }
         if !up { logger.info("charon reachable", metadata: ["version": "\(state.version?.version ?? "?")"]) }
         up = true
         outageLogged = false
@@ -150,6 +166,47 @@ public actor ExporterCore {
         publishSoon()
     }
 
+    /// Notes whether the error-notify socket is connected (`strongswan_error_notify_up`).
+    public func errorNotify(connected: Bool) {
+        guard connected != errorNotifyUp else { return }
+        errorNotifyUp = connected
+        publishSoon()
+    }
+
+    /// Counts records from charon's error-notify socket, logs one line per failure (with the peer's identity
+    /// and address, which no label carries), and re-renders (at most once per ``eventPublishSpacing``).
+    public func record(errorNotify records: [ErrorNotifyRecord]) {
+        guard !records.isEmpty else { return }
+        let now = wallClock()
+        for record in records {
+            let outcome = failures.record(record, at: now)
+            switch record.alert {
+            case .failure(let reason):
+                logger.warning("charon reported a failure", metadata: [
+                    "conn": "\(record.connection)", "reason": "\(reason.rawValue)", "peer_id": "\(record.peerIdentity)",
+                    "peer_address": "\(record.peerAddress)", "type": "\(record.type)", "message": "\(record.message)",
+                ])
+            case .notice(let notice):
+                logger.debug("charon reported a notice", metadata: [
+                    "conn": "\(record.connection)", "notice": "\(notice.rawValue)", "peer_id": "\(record.peerIdentity)",
+                    "peer_address": "\(record.peerAddress)", "message": "\(record.message)",
+                ])
+            }
+            if outcome == .countedWithoutConnection, !failureNamesBoundLogged {
+                failureNamesBoundLogged = true
+                logger.warning("error-notify names more connections than are configured plus the bound; further ones are counted in strongswan_failures_total only", metadata: [
+                    "bound": "\(FailureLedger.maxUnconfiguredConnections)", "conn": "\(record.connection)",
+                ])
+            }
+            // A connection the configuration models lack (loaded since): the next poll refreshes them.
+            if up, outcome == .counted, !record.connection.isEmpty, !configurationRequested,
+               state.conns != nil, !failures.isConfigured(record.connection) {
+                configurationRequested = true
+            }
+        }
+        publishSoon()
+    }
+
     /// Shortest time between two renderings caused by events: a burst of events is rendered once per spacing
     /// instead of once per event (each rendering re-encodes and re-compresses the whole exposition).
     static let eventPublishSpacing: Duration = .milliseconds(50)
@@ -215,6 +272,14 @@ public actor ExporterCore {
                 cache: &renderCache, into: &metrics)
         }
         ledger.render(perConnectionEvents: configuration.perConnectionCounters, into: &metrics)
+        if followsFailures {
+            var notifyUp = MetricFamily.declared(
+                "strongswan_error_notify_up", "1 while the exporter is connected to charon's error-notify socket, else 0.",
+                .gauge)
+            notifyUp?.add(errorNotifyUp ? 1 : 0)
+            if let notifyUp { metrics.add(notifyUp) }
+            failures.render(into: &metrics)
+        }
         renderSelfMetrics(into: &metrics)
         droppedDuplicates = metrics.droppedSampleCount
         // The text stays resident only while scrapes without gzip read it (see IdentityText).
