@@ -78,7 +78,8 @@ struct HostileAgent {
 
     static func start(
         vici uri: String, timeout: Duration = HostileAgent.viciTimeout, interval: Duration = .milliseconds(200),
-        followEvents: Bool = true, eventBackoff: (min: Duration, max: Duration) = (.milliseconds(100), .seconds(2))
+        followEvents: Bool = true, eventBackoff: (min: Duration, max: Duration) = (.milliseconds(100), .seconds(2)),
+        errorNotify: String? = nil
     ) async throws -> HostileAgent {
         var configuration = ExporterConfiguration()
         configuration.viciURI = uri
@@ -92,7 +93,8 @@ struct HostileAgent {
         let logs = LogCapture()
         let logger = logs.logger("strongswan_exporter")
         let store = SnapshotStore()
-        let core = ExporterCore(configuration: configuration.poller, store: store, logger: logger)
+        let core = ExporterCore(
+            configuration: configuration.poller, store: store, logger: logger, followsFailures: errorNotify != nil)
         await core.publish()
         let trigger = PollTrigger()
         let connect = app.makeConnector()
@@ -119,6 +121,13 @@ struct HostileAgent {
                 minBackoff: eventBackoff.min, maxBackoff: eventBackoff.max)
             tasks.append(Task { await follower.loop() })
         }
+        if let errorNotify {
+            let endpoint = try VICIEndpoint(parsing: errorNotify)
+            let follower = ErrorNotifyFollower(
+                endpoint: endpoint, connect: ErrorNotifyFollower.connector(to: endpoint, timeout: .seconds(5)), core: core,
+                logger: logger, minBackoff: eventBackoff.min, maxBackoff: eventBackoff.max)
+            tasks.append(Task { await follower.loop() })
+        }
         return HostileAgent(
             app: app, core: core, store: store, server: server, logs: logs, tasks: tasks, serverTask: serverTask)
     }
@@ -133,6 +142,15 @@ struct HostileAgent {
 
     /// One scrape over HTTP, parsed strictly (duplicate series, bad escapes… throw). Throws unless 200.
     func scrape() async throws -> ParsedExposition {
+        try ExpositionParser().parse(try await scrapeBody())
+    }
+
+    /// One scrape over HTTP, as text. Throws unless 200.
+    func scrapeText() async throws -> String {
+        String(decoding: try await scrapeBody(), as: UTF8.self)
+    }
+
+    private func scrapeBody() async throws -> [UInt8] {
         let response = try await withHTTPTestTimeout(seconds: 10) { [port] in
             try await withHTTPTestConnection(port: port) { connection in
                 try await connection.request("GET", "/metrics")
@@ -142,7 +160,7 @@ struct HostileAgent {
         guard let response, response.status == 200 else {
             throw HostileError("scrape answered \(response.map { String($0.status) } ?? "nothing")")
         }
-        return try ExpositionParser().parse(response.body)
+        return Array(response.body)
     }
 
     /// Scrapes every 20 ms until `condition` holds on a scrape; fails after `timeout` (generous: it is a deadline
