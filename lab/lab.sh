@@ -7,6 +7,7 @@
 #   lab.sh traffic I BYTES [COUNT] | traffic-all [BYTES]
 #   lab.sh terminate I | initiate I | rekey I [--ike] | churn [ROUNDS]
 #   lab.sh stop|start|restart gw|peer | swanctl ARGS... | logs gw|peer
+#   lab.sh error-notify gw|peer | provoke SCENARIO
 #
 # All state lives under $LAB_DIR (default /tmp/strongswan-lab). Traffic only
 # ever flows between the lab's two namespaces.
@@ -57,6 +58,8 @@ is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 role_dir() { printf '%s/%s' "$LAB_DIR" "$1"; }
 role_ns() { case $1 in gw) echo "$GW_NS" ;; peer) echo "$PEER_NS" ;; *) die "role must be gw or peer, not '$1'" ;; esac; }
 role_uri() { printf 'unix://%s/charon.vici' "$(role_dir "$1")"; }
+role_enfy_uri() { printf 'unix://%s/charon.enfy' "$(role_dir "$1")"; }
+ERROR_NOTIFY=${LAB_ERROR_NOTIFY:-/usr/lib/ipsec/error-notify}
 
 # swanctl against one daemon: sw ROLE COMMAND [OPTIONS...]
 sw() {
@@ -110,7 +113,7 @@ start_daemon() {
     dir=$(role_dir "$role")
     ns=$(role_ns "$role")
     [[ -z $(charon_pid "$role") ]] || die "$role charon already running"
-    rm -f "$dir/charon.vici"
+    rm -f "$dir/charon.vici" "$dir/charon.enfy"
     # Private mount namespace with its own /run, so each charon has its own
     # pid file; the VICI socket lives in $dir, reachable from the root namespace.
     setsid ip netns exec "$ns" unshare --mount --propagation private \
@@ -158,8 +161,20 @@ stop_daemon() {
         kill -KILL "$pid" 2>/dev/null || true
         sleep 0.2
     fi
-    rm -f "$(role_dir "$role")/charon.vici" "$(role_dir "$role")/charon.pid"
+    rm -f "$(role_dir "$role")/charon."{vici,enfy,pid}
+    stop_error_notify "$role"
     say "stopped $role charon (pid $pid, SIG$sig)"
+}
+
+# charon's error-notify client busy-loops once its socket is closed (it
+# treats EOF as an empty read), so readers of a stopped daemon are ended.
+stop_error_notify() {
+    local pid
+    ns_exists "$(role_ns "$1")" || return 0
+    for pid in $(ip netns pids "$(role_ns "$1")" 2>/dev/null); do
+        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == error-notify ]] && kill -TERM "$pid" 2>/dev/null
+    done
+    return 0
 }
 
 # Load a daemon's swanctl config (full unless a file is given); output to a log.
@@ -231,6 +246,12 @@ ensure_pki() {
     gen_key "$p/expiring.key" ecdsa 256
     issue "$p/expiring.pem" "$p/expiring.key" "C=CH, O=strongswan-lab, CN=expiring.lab.test" \
         expiring.lab.test 20
+    # for `provoke cert-expired`: valid for one day, a year ago (not loaded by up)
+    gen_key "$p/fail-expired.key" ecdsa 256
+    local nb na
+    nb=$(date -u -d '366 days ago' '+%d.%m.%y %T') na=$(date -u -d '365 days ago' '+%d.%m.%y %T')
+    issue "$p/fail-expired.pem" "$p/fail-expired.key" "C=CH, O=strongswan-lab, CN=fail-expired.lab.test" \
+        fail-expired.lab.test 1 --not-before "$nb" --not-after "$na" --flag clientAuth
     for ((k = 1; k <= m; k++)); do
         name=$(printf 'rw-%03d' "$k")
         gen_key "$p/$name.key" ecdsa 256
@@ -314,6 +335,8 @@ export LAB_SCRIPT=$LAB_SRC/lab.sh
 export LAB_VICI_DUMP=$LAB_SRC/vici_dump.py
 export LAB_GW_VICI=$(role_uri gw)
 export LAB_PEER_VICI=$(role_uri peer)
+export LAB_GW_ENFY=$(role_enfy_uri gw)
+export LAB_PEER_ENFY=$(role_enfy_uri peer)
 export LAB_TUNNELS=$n
 export LAB_RW=$m
 export LAB_GW_NS=$GW_NS
@@ -449,7 +472,7 @@ cmd_down() {
             nss=$((nss + 1))
         fi
     done
-    rm -f "$LAB_DIR"/{gw,peer}/charon.{vici,pid} "$LAB_DIR/state" "$LAB_DIR/env"
+    rm -f "$LAB_DIR"/{gw,peer}/charon.{vici,enfy,pid} "$LAB_DIR/state" "$LAB_DIR/env"
     if ((!quiet)); then
         if ((${#pids[@]} + nss)); then
             say "down: stopped ${#pids[@]} process(es), removed $nss namespace(s)"
@@ -648,6 +671,36 @@ cmd_stop() {
     stop_daemon "$role" "$how"
 }
 
+# error-notify ROLE: charon's own client, whose socket path is hard-wired to
+# /var/run/charon.enfy, in a private mount namespace (inside ROLE's network
+# namespace, so `down` ends it) whose tmpfs /run has that name as a symlink to
+# ROLE's socket. exec all the way down: one pid, SIGTERM ends the tool.
+cmd_error_notify() {
+    local role=${1:-} sock
+    [[ $role == gw || $role == peer ]] || die "usage: error-notify gw|peer"
+    load_state
+    sock=$(role_dir "$role")/charon.enfy
+    [[ -S $sock ]] || die "no error-notify socket $sock ($role charon not running?)"
+    [[ -x $ERROR_NOTIFY ]] || die "missing $ERROR_NOTIFY (package libcharon-extra-plugins)"
+    exec ip netns exec "$(role_ns "$role")" unshare --mount --propagation private \
+        sh -c 'mount -t tmpfs -o size=64k,mode=0755 lab-enfy /run && ln -s "$1" /run/charon.enfy && shift && exec "$@"' \
+        lab-error-notify "$sock" stdbuf -oL "$ERROR_NOTIFY"
+}
+
+cmd_provoke() {
+    local scn=${1:-}
+    case $scn in
+    psk | ike-proposal | esp-proposal | ts | unreachable | pool | cert-expired) ;;
+    *) die "usage: provoke psk|ike-proposal|esp-proposal|ts|unreachable|pool|cert-expired" ;;
+    esac
+    load_state
+    [[ -n $(charon_pid gw) && -n $(charon_pid peer) ]] || die "both charons must be running"
+    [[ $scn != cert-expired || -s $LAB_DIR/pki/fail-expired.pem ]] ||
+        die "no $LAB_DIR/pki/fail-expired.pem; run: $0 up"
+    "$PY" "$LAB_SRC/provoke.py" --gw "$(role_uri gw)" --peer "$(role_uri peer)" \
+        --lab-dir "$LAB_DIR" "$scn"
+}
+
 cmd_logs() {
     local role=${1:-gw}
     role_ns "$role" >/dev/null
@@ -679,6 +732,9 @@ usage: $0 COMMAND [ARGS]
   restart gw|peer [--kill]   stop + start
   swanctl ARGS...            swanctl against gw's socket (e.g. $0 swanctl --list-sas)
   logs [gw|peer] [LINES]     tail a charon log
+  error-notify gw|peer       run charon's error-notify client on that daemon's socket (until killed)
+  provoke SCENARIO           one failing attempt between gw and peer: psk ike-proposal
+                             esp-proposal ts unreachable pool cert-expired
 
 LAB_DIR=$LAB_DIR  LAB_NAME=$LAB_NAME (namespaces $GW_NS, $PEER_NS)
 EOF
@@ -713,6 +769,8 @@ main() {
         ;;
     swanctl) sw gw "$@" ;;
     logs) cmd_logs "$@" ;;
+    error-notify) cmd_error_notify "$@" ;;
+    provoke) cmd_provoke "$@" ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac
