@@ -12,7 +12,8 @@ otherwise repeat a heavy expression.
 Every panel works with the exporter's default flags: it uses only default families (no per-SA
 `strongswan_ike_sa_*` / `strongswan_child_sa_*`, no per-connection counters). Where an opt-in flag gives more
 detail (--collector.sas.per-sa, --collector.counters.per-conn) the panel's description says so;
-scripts/dashboards-e2e.py `lean` checks that no query uses an opt-in family.
+scripts/dashboards-e2e.py `lean` checks that no query uses an opt-in family, and that the failure panels use
+only the error-notify families (on by default; none with --no-error-notify) and reasons the exporter has.
 """
 
 import json
@@ -217,6 +218,26 @@ def bargauge(title, description, tgts, unit=None, w=8, h=8, minmax=None, steps=N
     return p
 
 
+def hide_all_zero():
+    """Override: series that are 0 over the whole range stay out of the graph, legend and tooltip (the
+    failure counters have a series for every reason from the start, almost all of them 0)."""
+    return {
+        "matcher": {"id": "byValue", "options": {"reducer": "max", "op": "lte", "value": 0}},
+        "properties": [{"id": "custom.hideFrom", "value": {"legend": True, "tooltip": True, "viz": True}}],
+    }
+
+
+CONNECTED = [
+    {
+        "type": "value",
+        "options": {
+            "0": {"text": "DISCONNECTED", "color": RED, "index": 0},
+            "1": {"text": "CONNECTED", "color": GREEN, "index": 1},
+        },
+    }
+]
+
+
 def field_override(name, *props):
     return {"matcher": {"id": "byName", "options": name}, "properties": [{"id": k, "value": v} for k, v in props]}
 
@@ -315,12 +336,12 @@ def with_tunnel_labels(expr):
             f"strongswan_tunnel_info{{{IC}}}")
 
 
-def drilldown_link():
+def drilldown_link(child=True):
     return {
         "title": "Tunnel details",
         "url": (f"/d/{TUNNEL_UID}/strongswan-tunnel?${{__url_time_range}}&var-datasource=${{datasource}}"
                 "&var-instance=${__data.fields.instance}&var-conn=${__data.fields.conn}"
-                "&var-child=${__data.fields.child}"),
+                + ("&var-child=${__data.fields.child}" if child else "")),
     }
 
 
@@ -399,6 +420,45 @@ def overview():
         state_timeline("Tunnel state history", "strongswan_tunnel_up of each selected tunnel over time "
                        "(pick connections with the conn variable when there are many).",
                        targets((f"strongswan_tunnel_up{{{IC}}}", "{{conn}}/{{child}}")), UP_DOWN, h=9),
+    ]
+
+    by_reason = timeseries(
+        "Failures by reason", "Failures charon reported on its error-notify socket, by reason, whether or not "
+        "they name a connection (strongswan_failures_total; reasons that stayed 0 are hidden). "
+        "Configuration errors on site-to-site connections page (StrongSwanTunnelConfigurationError), "
+        "radius_not_responding and vip_failure too; each failure is also one line in the exporter's log with "
+        "the peer's identity and address.",
+        targets((f"sum by (instance, reason) (increase(strongswan_failures_total{{{I}}}[$__rate_interval]))",
+                 "{{instance}} {{reason}}")), w=12, bars=True, stack=True)
+    by_reason["fieldConfig"]["overrides"].append(hide_all_zero())
+    latest = table(
+        "Latest failure per connection", "Each connection that failed since the exporter started, with the "
+        "reason of its latest failure and when it happened (strongswan_connection_last_failure_timestamp_seconds). "
+        "Click a connection for the tunnel dashboard.",
+        targets((f"strongswan_connection_last_failure_timestamp_seconds{{{IC}}} * 1000", ""),
+                instant=True, table=True),
+        w=12, rename={"Value": "Latest failure"},
+        overrides=[field_override("Latest failure", ("unit", "dateTimeFromNow")),
+                   field_override("conn", ("links", [drilldown_link(child=False)]))],
+        sort=("Latest failure", True))
+    failures = [
+        stat("Error-notify", "1 while the exporter is connected to charon's error-notify socket "
+             "(strongswan_error_notify_up): without it no failure is counted and the failure alerts cannot fire. "
+             "charon needs its error-notify plugin (loaded by default).",
+             targets((f"strongswan_error_notify_up{{{I}}}", "{{instance}}")), mappings=CONNECTED,
+             steps=thresholds((None, RED), (1, GREEN)), colour_mode="background", h=8),
+        by_reason,
+        bargauge("Top 10 connections by failures", "Failures of each selected connection in the dashboard's "
+                 "time range, all reasons (strongswan_connection_failures_total: every configured connection "
+                 "from 0, so a first failure counts).",
+                 targets((f"topk(10, sum by (instance, conn) (increase(strongswan_connection_failures_total{{{IC}}}[$__range])))",
+                          "{{conn}}"), instant=True), w=8, steps=thresholds((None, GREEN), (1, ORANGE))),
+        latest,
+        timeseries("IKE retransmits and narrowed selectors", "Notices charon reported on its error-notify "
+                   "socket (strongswan_ike_notices_total): retransmits sent (a peer slow or unreachable), "
+                   "cleared (answered after all) and received, and traffic selectors it narrowed.",
+                   targets((f"sum by (instance, notice) (rate(strongswan_ike_notices_total{{{I}}}[$__rate_interval]))",
+                            "{{instance}} {{notice}}")), unit="ops", w=12),
     ]
 
     traffic = [
@@ -577,6 +637,7 @@ def overview():
     rows = [
         ("Daemon", daemon),
         ("Tunnels", tunnels),
+        ("Failures", failures),
         ("Traffic", traffic),
         ("IKE_SAs", ike_sas),
         ("Rekeys and transitions", rekeys),
@@ -637,6 +698,34 @@ def tunnel():
         table("Connection configuration", "strongswan_connection_info.",
               targets((f"strongswan_connection_info{{{C}}}", ""), instant=True, table=True), w=12, h=5,
               hide=("Value",)),
+    ]
+
+    last_failure = stat(
+        "Latest failure", "Reason and time of the connection's latest failure charon reported on its "
+        "error-notify socket since the exporter started (strongswan_connection_last_failure_timestamp_seconds); "
+        "the exporter's log line \"charon reported a failure\" names the peer.",
+        targets((f"strongswan_connection_last_failure_timestamp_seconds{{{C}}} * 1000", "{{reason}}")),
+        unit="dateTimeFromNow", w=8, h=8, text_mode="value_and_name", steps=thresholds((None, ORANGE)))
+    last_failure["fieldConfig"]["defaults"]["noValue"] = "none since the exporter started"
+    reasons = timeseries(
+        "Failures by reason", "Failures of the connection by reason "
+        "(strongswan_connection_failures_by_reason_total) and all together "
+        "(strongswan_connection_failures_total). A reason's series starts at its first failure, which "
+        "only the line of all reasons shows.",
+        targets((f"sum by (reason) (increase(strongswan_connection_failures_by_reason_total{{{C}}}[$__rate_interval]))",
+                 "{{reason}}"),
+                (f"sum(increase(strongswan_connection_failures_total{{{C}}}[$__rate_interval]))", "all reasons")),
+        w=12, bars=True)
+    reasons["fieldConfig"]["overrides"].append(
+        field_override("all reasons", ("custom.drawStyle", "line"), ("custom.fillOpacity", 0),
+                       ("custom.lineWidth", 2)))
+    failures = [
+        last_failure,
+        stat("Failures (24 h)", "Failures of the connection in the last 24 hours, all reasons "
+             "(strongswan_connection_failures_total).",
+             targets((f"sum(increase(strongswan_connection_failures_total{{{C}}}[24h]))", "failures")),
+             w=4, h=8, decimals=0, steps=thresholds((None, GREEN), (1, ORANGE))),
+        reasons,
     ]
 
     def traffic_expr(kind):
@@ -721,6 +810,7 @@ def tunnel():
 
     rows = [
         ("Tunnel", status),
+        ("Failures", failures),
         ("Traffic", traffic),
         ("Rekeys and transitions", rekeys),
         ("Security associations", sas),

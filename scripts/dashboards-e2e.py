@@ -6,16 +6,24 @@ counts them.
   lint DASHBOARD...                                  static checks of the dashboard JSON
   rules-coverage RULES TESTS                         every alert (and severity) fires and stays quiet in a test
   lean --dashboards FILE... --rules FILE...          no panel query, variable or rule uses a family the
-                                                     exporter only exposes with an opt-in flag
+                                                     exporter only exposes with an opt-in flag; the
+                                                     error-notify families, labels and reasons they use
+                                                     are the exporter's (issue 14)
   exposition-lean --url URL                          the exporter's scrape has none of these families
                                                      (it runs with the default flags)
-  panels --prom URL --dashboard FILE [--var k=v]... [--pending NAME]... [--only NAME]... [--timeout S]
-                                                     every panel query returns data (queries whose only
-                                                     absent metrics are --pending names: SKIP); --only: just
-                                                     the queries that use these metrics, no variables
+  panels --prom URL --dashboard FILE [--var k=v]... [--pending NAME]... [--optional NAME]... [--only NAME]...
+         [--timeout S]                               every panel query returns data (queries whose only
+                                                     absent metrics are --pending names, and queries using
+                                                     an --optional name (series only for some connections)
+                                                     that return nothing: SKIP); --only: just the queries
+                                                     that use these metrics, no variables
   rules-health --prom URL [--timeout S]              Prometheus evaluates every rule without error and
                                                      every recording rule has data
   alerts --prom URL                                  print the active alerts as JSON (one line)
+  tunnel-down-reasons --prom URL --instance I --conn C
+                                                     every firing TunnelDown names its connection's latest
+                                                     failure reason when it has one, and no failure when not;
+                                                     one of them is for C
   wait-alert --prom URL --alert NAME --label k=v --state pending|firing|gone [--timeout S]
   wait-metric --url URL --series SERIES --value V [--timeout S]
   watch-metric --url URL --series SERIES [--duration S]   min, max and number of samples
@@ -306,6 +314,58 @@ OPT_IN_FAMILIES = [
 ]
 
 
+# The families of charon's error-notify socket (default: on; none with --no-error-notify), with the labels
+# each has besides the target's, and the values of `reason` and `notice` (shared design of issue 14).
+ERROR_NOTIFY_FAMILIES = {
+    "strongswan_failures_total": {"reason"},
+    "strongswan_connection_failures_total": {"conn"},
+    "strongswan_connection_failures_by_reason_total": {"conn", "reason"},
+    "strongswan_connection_last_failure_timestamp_seconds": {"conn", "reason"},
+    "strongswan_ike_notices_total": {"notice"},
+    "strongswan_error_notify_up": set(),
+}
+FAILURE_REASONS = {
+    "radius_not_responding", "local_auth_failed", "peer_auth_failed", "parse_error", "retransmit_timeout",
+    "half_open_timeout", "ike_proposal_mismatch", "child_proposal_mismatch", "ts_mismatch",
+    "child_sa_install_failed", "policy_install_failed", "unique_replace", "unique_keep", "vip_failure",
+    "authorization_failed", "cert_expired", "cert_revoked", "cert_no_issuer", "peer_address_failed",
+    "peer_unreachable", "invalid_ike_spi", "child_sa_failed", "ike_sa_expired", "cert_validation_failed",
+    "cert_untrusted_root", "cert_path_too_long", "cert_policy_violation", "unknown",
+}
+NOTICES = {"retransmit_sent", "retransmit_cleared", "retransmit_received", "ts_narrowed"}
+# A name that looks like one of them (a typo or a family that does not exist) is an error.
+ERROR_NOTIFY_LIKE = re.compile(r"strongswan_\w*(?:fail|notice|notify)\w*")
+TARGET_LABELS = {"job", "instance"}
+
+
+def error_notify_problems(text):
+    """Names, label matchers and reason/notice values of the error-notify families in a query, rule or
+    annotation text that the exporter does not have. Returns (problems, number of uses)."""
+    problems, uses = [], 0
+    for m in re.finditer(r"\b(strongswan_\w+)\b(?:\s*\{([^}]*)\})?", text):
+        name, matchers = m.group(1), m.group(2) or ""
+        if not ERROR_NOTIFY_LIKE.fullmatch(name):
+            continue
+        uses += 1
+        if name not in ERROR_NOTIFY_FAMILIES:
+            problems.append(f"{name}: no such error-notify family")
+            continue
+        for label in re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", matchers):
+            if label not in ERROR_NOTIFY_FAMILIES[name] | TARGET_LABELS:
+                problems.append(f"{name}: has no label {label}")
+    # label values, wherever a reason or notice is matched (selectors of recording rules included)
+    for label, vocabulary in (("reason", FAILURE_REASONS), ("notice", NOTICES)):
+        for value in re.findall(label + r'\s*(?:=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"', text):
+            for alt in value.split("|"):
+                if re.fullmatch(r"[a-z_]+", alt) and alt not in vocabulary:
+                    problems.append(f'{label} "{alt}" is not one of the exporter\'s values')
+        # alert templates: eq $labels.reason "..."
+        for alt in re.findall(r"\$labels\." + label + r'\s+"(\w+)"', text):
+            if alt not in vocabulary:
+                problems.append(f'template: {label} "{alt}" is not one of the exporter\'s values')
+    return problems, uses
+
+
 def opt_in_uses(expr, legend=""):
     """Opt-in families an expression (and its legend) needs: [(what, flag or None when no flag gives it)]."""
     out = []
@@ -371,6 +431,10 @@ def cmd_lean(args):
             say("FAIL", f"{name}: queries need more than the default flags: " + "; ".join(bad))
         else:
             say("PASS", f"{name}: all {n} queries and variables use default families only")
+        texts = [v.get("definition") or (v.get("query") or {}).get("query", "")
+                 for v in d.get("templating", {}).get("list", []) if v.get("type") == "query"]
+        texts += [t.get("expr", "") for p in all_panels(d) for t in p.get("targets", []) or []]
+        ok = error_notify_check(name, "\n".join(texts)) and ok
     for path in args.rules:
         rules = rule_exprs(path)
         name = os.path.basename(path)
@@ -383,7 +447,19 @@ def cmd_lean(args):
             say("FAIL", f"{name}: rules need more than the default flags: " + "; ".join(bad))
         else:
             say("PASS", f"{name}: all {len(rules)} rules use default families only")
+        # the whole file: expressions, and the queries and reasons in alert templates
+        ok = error_notify_check(name, open(path, encoding="utf-8").read()) and ok
     return 0 if ok else 1
+
+
+def error_notify_check(name, text):
+    problems, uses = error_notify_problems(text)
+    if problems:
+        say("FAIL", f"{name}: error-notify families: " + "; ".join(sorted(set(problems))))
+        return False
+    say("PASS", f"{name}: {uses} uses of error-notify families, all with the families, labels and "
+        "reasons the exporter has" if uses else f"{name}: no error-notify family used")
+    return True
 
 
 def cmd_exposition_lean(args):
@@ -432,7 +508,7 @@ def metric_names(expr):
 def cmd_panels(args):
     variables = {"__rate_interval": "1m", "__interval": "5s", "__range": "5m", "__range_s": "300",
                  "__range_ms": "300000", "__interval_ms": "5000", "__auto": "5s"}
-    checks = []  # (label, expr, pending names referenced)
+    checks = []  # (label, expr, pending names referenced, optional names referenced)
     ok = True
     for spec in args.dashboard:
         path, _, extra = spec.partition(":")
@@ -454,7 +530,7 @@ def cmd_panels(args):
                 ok = False
                 continue
             try:
-                checks.append((f"{name}: variable ${v['name']}", ("label", m.group(2), substitute(m.group(1), dvars)), []))
+                checks.append((f"{name}: variable ${v['name']}", ("label", m.group(2), substitute(m.group(1), dvars)), [], []))
             except KeyError as e:
                 say("FAIL", f"{name}: variable {v['name']}: unknown variable {e}")
                 ok = False
@@ -470,7 +546,8 @@ def cmd_panels(args):
                 if args.only and not any(re.search(r"\b" + re.escape(n) + r"\b", expr) for n in args.only):
                     continue
                 pend = [n for n in args.pending or [] if re.search(r"\b" + re.escape(n) + r"\b", expr)]
-                checks.append((label, ("query", expr), pend))
+                opt = [n for n in args.optional or [] if re.search(r"\b" + re.escape(n) + r"\b", expr)]
+                checks.append((label, ("query", expr), pend, opt))
 
     if args.only and not checks:
         say("FAIL", f"no panel query uses {', '.join(args.only)}")
@@ -490,7 +567,7 @@ def cmd_panels(args):
     while todo:
         still = []
         for i in todo:
-            label, (kind, *q), _ = checks[i]
+            label, (kind, *q), _, _ = checks[i]
             if kind == "label":
                 r = http_json(args.prom + f"/api/v1/label/{q[0]}/values", {"match[]": q[1]})
                 data, err = (r.get("data"), None) if r.get("status") == "success" else (None, r.get("error"))
@@ -506,13 +583,14 @@ def cmd_panels(args):
         todo = still
         if not todo or time.time() > deadline:
             break
-        # Only queries waiting for absent pending metrics left: give them 10 s, not the whole timeout.
-        if time.time() - start > 10 and all(any(not exists(n) for n in checks[i][2]) for i in todo):
+        # Only queries waiting for absent pending metrics, or for optional ones, left: give them 10 s, not
+        # the whole timeout.
+        if time.time() - start > 10 and all(checks[i][3] or any(not exists(n) for n in checks[i][2]) for i in todo):
             break
         time.sleep(1)
         present.clear()
 
-    for i, (label, (kind, *q), pend) in enumerate(checks):
+    for i, (label, (kind, *q), pend, opt) in enumerate(checks):
         status, data = results.get(i, ("empty", None))
         if status == "data":
             n = len(data)
@@ -525,6 +603,9 @@ def cmd_panels(args):
             missing = [n for n in metric_names(q[-1]) if n not in pend and not exists(n)] if kind == "query" else []
             if absent and not missing:
                 say("SKIP", f"{label}: no data yet ({', '.join(absent)} absent until the exporter sees a tunnel change; checked after the outage)")
+            elif opt and all(n in opt for n in missing):
+                say("SKIP", f"{label}: no data for this selection ({', '.join(opt)} has series only for connections "
+                    "that failed; checked after lab.sh provoke)")
             else:
                 ok = False
                 why = f" (no series of {', '.join(missing)})" if missing else ""
@@ -607,6 +688,31 @@ def cmd_series(args):
     return 0
 
 
+def cmd_tunnel_down_reasons(args):
+    data, err = prom_query(args.prom, f'strongswan_connection_last_failure_timestamp_seconds{{instance="{args.instance}"}}')
+    if err:
+        say("FAIL", f"TunnelDown descriptions: query of the latest failures: {err}")
+        return 1
+    reasons = {r["metric"]["conn"]: r["metric"]["reason"] for r in data}
+    alerts = [a for a in active_alerts(args.prom)
+              if a["labels"].get("alertname") == "StrongSwanTunnelDown" and a.get("state") == "firing"
+              and a["labels"].get("instance") == args.instance]
+    ok = True
+    if args.conn not in {a["labels"].get("conn") for a in alerts}:
+        ok = False
+        say("FAIL", f"TunnelDown descriptions: no firing TunnelDown for {args.conn}")
+    for a in alerts:
+        conn, desc = a["labels"].get("conn"), a["annotations"].get("description", "")
+        if conn in reasons:
+            good = f"Latest failure charon reported for {conn}: {reasons[conn]}," in desc
+            say("PASS" if good else "FAIL", f"TunnelDown for {conn} names its latest failure ({reasons[conn]}): {desc}")
+        else:
+            good = "Latest failure" not in desc
+            say("PASS" if good else "FAIL", f"TunnelDown for {conn} (no failure) names none: {desc}")
+        ok = ok and good
+    return 0 if ok else 1
+
+
 def cmd_alerts(args):
     print(json.dumps(active_alerts(args.prom)))
     return 0
@@ -642,6 +748,7 @@ def main():
     s.add_argument("--dashboard", action="append", required=True, help="FILE[:var=value,...]")
     s.add_argument("--var", action="append", help="name=value for every dashboard")
     s.add_argument("--pending", action="append")
+    s.add_argument("--optional", action="append")
     s.add_argument("--only", action="append")
     s.add_argument("--timeout", type=float, default=60)
     s = sub.add_parser("wait-alert")
@@ -664,6 +771,10 @@ def main():
     s.add_argument("--conn")
     s = sub.add_parser("alerts")
     s.add_argument("--prom", required=True)
+    s = sub.add_parser("tunnel-down-reasons")
+    s.add_argument("--prom", required=True)
+    s.add_argument("--instance", required=True)
+    s.add_argument("--conn", required=True)
     s = sub.add_parser("query")
     s.add_argument("--prom", required=True)
     s.add_argument("expr")
@@ -677,7 +788,8 @@ def main():
         "lean": cmd_lean, "exposition-lean": cmd_exposition_lean,
         "panels": cmd_panels, "wait-alert": cmd_wait_alert, "wait-metric": cmd_wait_metric,
         "watch-metric": cmd_watch_metric, "series": cmd_series,
-        "alerts": cmd_alerts, "query": cmd_query, "rewrite-for": cmd_rewrite_for,
+        "alerts": cmd_alerts, "tunnel-down-reasons": cmd_tunnel_down_reasons, "query": cmd_query,
+        "rewrite-for": cmd_rewrite_for,
     }[args.cmd](args)
 
 

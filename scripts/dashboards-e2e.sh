@@ -5,11 +5,13 @@
 #   scripts/dashboards-e2e.sh --static        only the checks that need neither the lab nor an exporter
 #
 # The lab must be up already (the Makefile starts and stops it); LAB_DIR (default /tmp/strongswan-lab) and
-# LAB_NAME come from the environment, LAB_GW_VICI from $LAB_DIR/env. The script
+# LAB_NAME come from the environment, LAB_GW_VICI and LAB_GW_ENFY_URI (gw's error-notify socket) from
+# $LAB_DIR/env. The script
 #   - checks the dashboards' JSON, the rules (promtool check/test), that the unit tests cover every alert and
 #     that no panel query, variable or rule uses a family only an opt-in flag gives (lean by default),
-#   - starts the exporter with its default flags (only --poll.interval 2s; no per-SA or per-connection
-#     counter families, which the scrape is checked for) on the lab's gw charon and a real Prometheus (scrape
+#   - starts the exporter with its default flags (only --poll.interval 2s and gw's sockets; no per-SA or
+#     per-connection counter families, which the scrape is checked for; error-notify on, as by default) on the
+#     lab's gw charon and a real Prometheus (scrape
 #     and rule evaluation every 1s) that loads a copy of the rules in which StrongSwanTunnelDown has
 #     `for: $E2E_TUNNEL_DOWN_FOR`,
 #   - sends some traffic through the tunnels (lab.sh traffic, and a few datagrams back from the peer's
@@ -27,13 +29,19 @@
 #   - terminates it (lab.sh terminate): the exporter must read it down within the poll interval, and
 #     StrongSwanTunnelDown must go pending and then firing for that tunnel only; initiates it again and waits
 #     until the alert is gone,
+#   - provokes a configuration error (lab.sh provoke psk: one attempt of connection $E2E_FAIL_CONN from the
+#     peer with a wrong pre-shared key; the lab loads that connection then): StrongSwanTunnelConfigurationError
+#     must fire for that connection and no other, every firing TunnelDown must name the latest failure reason of
+#     its connection when it has one (and only then), and the failure panels must return data for it. Reported
+#     as SKIP only when lab.sh has no provoke command (it prints its usage);
 #   - runs promtool check metrics on a scrape.
 # It prints PASS/FAIL (SKIP for metrics that cannot exist yet) per check, ends with "N passed, M failed" and exits non-zero
 # on any failure. It stops what it started and brings the terminated tunnel back whatever happens.
 #
 # Environment: LAB_DIR, LAB_NAME, PROMETHEUS (/usr/bin/prometheus), PROMTOOL (promtool), PYTHON (python3),
-# E2E_TUNNEL (1), E2E_TUNNEL_DOWN_FOR (5s), E2E_TIMEOUT (60: seconds for each wait), E2E_KEEP=1 keeps the
-# temporary directory (logs, rules, TSDB).
+# E2E_TUNNEL (1), E2E_TUNNEL_DOWN_FOR (5s), E2E_TIMEOUT (60: seconds for each wait), E2E_FAIL_CONN (fail-psk:
+# the connection lab.sh provoke psk fails), E2E_KEEP=1 keeps the temporary directory (logs, rules, TSDB).
+# The failure alerts have no `for:` (they fire at the first failure), so the test copy changes only TunnelDown's.
 set -uo pipefail
 
 # strongswan_tunnel_last_change_timestamp_seconds exists only once the exporter has seen a tunnel change
@@ -42,6 +50,15 @@ set -uo pipefail
 PENDING_TUNNEL_COUNTERS=(
     strongswan_tunnel_last_change_timestamp_seconds
 )
+# These error-notify families have series only for connections that failed since the exporter started: a
+# panel query of them may return nothing before lab.sh provoke (SKIP); afterwards the overview and the tunnel
+# dashboard of the provoked connection must return data.
+FAILED_CONN_FAMILIES=(
+    strongswan_connection_failures_by_reason_total
+    strongswan_connection_last_failure_timestamp_seconds
+)
+# The alerts on charon's failures: none may fire in the healthy lab.
+FAILURE_ALERTS="StrongSwanTunnelConfigurationError StrongSwanAuthenticationStorm StrongSwanRADIUSNotResponding StrongSwanVirtualIPFailure"
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HELPER=$REPO/scripts/dashboards-e2e.py
@@ -54,6 +71,7 @@ PY=${PYTHON:-python3}
 TUNNEL=${E2E_TUNNEL:-1}
 DOWN_FOR=${E2E_TUNNEL_DOWN_FOR:-5s}
 TIMEOUT=${E2E_TIMEOUT:-60}
+FAIL_CONN=${E2E_FAIL_CONN:-fail-psk}
 POLL_INTERVAL=2
 
 passed=0 failed=0 skipped=0
@@ -75,7 +93,7 @@ counted() {
     done < <("$@" 2>&1)
 }
 finish() {
-    ((skipped)) && printf '%d skipped at first, before any tunnel change (checked again after the outage)\n' "$skipped"
+    ((skipped)) && printf '%d skipped (before any tunnel change or failure: checked again after the outage and lab.sh provoke; or no lab.sh provoke)\n' "$skipped"
     printf '%d passed, %d failed\n' "$passed" "$failed"
     ((failed == 0))
     exit
@@ -160,6 +178,7 @@ PROM=http://127.0.0.1:$PROM_PORT
 INSTANCE=127.0.0.1:$EXP_PORT
 PENDING_ARGS=()
 for m in "${PENDING_TUNNEL_COUNTERS[@]}"; do PENDING_ARGS+=(--pending "$m"); done
+for m in "${FAILED_CONN_FAMILIES[@]}"; do PENDING_ARGS+=(--optional "$m"); done
 
 log "lab $LAB_DIR (namespaces $LAB_NAME-*), gw $LAB_GW_VICI; tunnel under test: $CONN/$CHILD (index $TUNNEL)"
 
@@ -176,13 +195,25 @@ fi
 # --- exporter --------------------------------------------------------------------------------------------
 # Default flags on purpose: the dashboards and rules must work with what every user gets without opting in.
 log "starting the exporter on $EXP (default flags)"
-"$EXPORTER" run --vici.socket "$LAB_GW_VICI" --web.listen-address "$INSTANCE" \
+# error-notify is on by default; the lab's gw has its socket elsewhere than /var/run/charon.enfy.
+ENFY_ARGS=()
+[[ -n ${LAB_GW_ENFY_URI:-} ]] && ENFY_ARGS=(--error-notify.socket "$LAB_GW_ENFY_URI")
+"$EXPORTER" run --vici.socket "$LAB_GW_VICI" "${ENFY_ARGS[@]}" --web.listen-address "$INSTANCE" \
     --poll.interval "${POLL_INTERVAL}s" >"$TMP/exporter.log" 2>&1 &
 EXPORTER_PID=$!
 if secs=$("$PY" "$HELPER" wait-metric --url "$EXP/metrics" --series strongswan_up --value 1 --timeout 30); then
     pass "exporter serves /metrics with strongswan_up 1 (after ${secs}s)"
 else
     fail "exporter serves /metrics with strongswan_up 1 within 30s"; finish
+fi
+if [[ -n ${LAB_GW_ENFY_URI:-} ]]; then
+    if secs=$("$PY" "$HELPER" wait-metric --url "$EXP/metrics" --series strongswan_error_notify_up --value 1 --timeout 30); then
+        pass "exporter is connected to gw's error-notify socket $LAB_GW_ENFY_URI (after ${secs}s)"
+    else
+        fail "exporter connects to gw's error-notify socket $LAB_GW_ENFY_URI within 30s (strongswan_error_notify_up 1)"
+    fi
+else
+    log "LAB_GW_ENFY_URI not set by the lab: the exporter uses its default error-notify socket"
 fi
 counted "$PY" "$HELPER" exposition-lean --url "$EXP/metrics"
 
@@ -280,11 +311,11 @@ else
     fail "before the outage TunnelDown covers exactly the site-to-site tunnels already down: alerts '${baseline}', down '${baseline_expected}'"
 fi
 others=$(alerts_now | "$PY" -c 'import json,sys
-bad=[a for a in json.load(sys.stdin) if a["labels"]["alertname"] in ("StrongSwanExporterDown","StrongSwanDaemonDown","StrongSwanCollectorFailing","StrongSwanTunnelFlapping")
+bad=[a for a in json.load(sys.stdin) if a["labels"]["alertname"] in ["StrongSwanExporterDown","StrongSwanDaemonDown","StrongSwanCollectorFailing","StrongSwanTunnelFlapping"] + sys.argv[1].split()
      or a["labels"].get("kind") in ("responder","trap")]
-print(" ".join(a["labels"]["alertname"]+"/"+a["labels"].get("conn",a["labels"].get("collector","")) for a in bad))')
+print(" ".join(a["labels"]["alertname"]+"/"+a["labels"].get("conn",a["labels"].get("collector","")) for a in bad))' "$FAILURE_ALERTS")
 if [[ -z $others ]]; then
-    pass "healthy lab: no ExporterDown, DaemonDown, CollectorFailing, TunnelFlapping, nothing for responder or trap tunnels"
+    pass "healthy lab: no ExporterDown, DaemonDown, CollectorFailing, TunnelFlapping, no failure alert ($FAILURE_ALERTS), nothing for responder or trap tunnels"
 else
     fail "healthy lab fires: $others"
 fi
@@ -398,6 +429,61 @@ if "$LAB" initiate "$TUNNEL" >"$TMP/lab.log" 2>&1; then
     fi
 else
     fail "lab: initiate $CONN"; cat "$TMP/lab.log"
+fi
+
+# --- a configuration error: lab.sh provoke psk ------------------------------------------------------------------
+# One attempt of $FAIL_CONN from the peer to gw with a wrong pre-shared key (the lab loads the connection on
+# both daemons then, so the exporter learns it only now). charon on gw reports it on its error-notify socket.
+PROVOKED=0
+log "lab.sh provoke psk ($FAIL_CONN: one attempt with a wrong pre-shared key)"
+t_done=$(date +%s.%N)
+out=$("$LAB" provoke psk 2>&1)
+rc=$?
+if ((rc != 0)) && grep -q '^usage:' <<<"$out" && ! grep -qw provoke <<<"$out"; then
+    # a lab.sh without the command prints its usage (which does not list provoke) and exits 2
+    printf 'SKIP lab.sh has no provoke command (it printed its usage, exit %d): the failure alerts and the failure panels were not checked against charon\n' "$rc"
+    skipped=$((skipped + 1))
+elif ((rc != 0)); then
+    fail "lab: provoke psk (exit $rc)"; printf '%s\n' "$out" | tail -n 15
+else
+    pass "lab: provoke psk ($(tail -n 1 <<<"$out"))"
+    PROVOKED=1
+fi
+if ((PROVOKED)); then
+    [[ -n ${LAB_GW_ENFY_URI:-} ]] ||
+        fail "the lab's env file exports LAB_GW_ENFY_URI (gw's error-notify socket, for the exporter's --error-notify.socket)"
+    if out=$("$PY" "$HELPER" wait-alert --prom "$PROM" --alert StrongSwanTunnelConfigurationError --label "conn=$FAIL_CONN" --state firing --timeout "$TIMEOUT"); then
+        secs=$(awk -v a="$t_done" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+        reasons=$("$PY" -c 'import json,sys; print(", ".join(sorted(a["labels"].get("reason", "?") for a in json.load(sys.stdin)["alerts"])))' <<<"$out")
+        pass "StrongSwanTunnelConfigurationError firing for $FAIL_CONN ($reasons) ${secs}s after provoke started: its first failure"
+    else
+        seen=$("$PY" "$HELPER" query --prom "$PROM" "strongswan_tunnel_info{conn=\"$FAIL_CONN\"} or strongswan_connection_failures_total{conn=\"$FAIL_CONN\"} or strongswan_connection_failures_by_reason_total{conn=\"$FAIL_CONN\"} or strongswan_connection_last_failure_timestamp_seconds{conn=\"$FAIL_CONN\"}" 2>&1)
+        fail "StrongSwanTunnelConfigurationError firing for $FAIL_CONN within ${TIMEOUT}s (needs kind site_to_site and a failure of a configuration reason); Prometheus has: $seen"
+    fi
+    sleep 3 # a few more evaluations: an alert for another connection would show by now
+    conns=$(alerts_now | "$PY" -c 'import json,sys; print(" ".join(sorted({a["labels"].get("conn", "") for a in json.load(sys.stdin) if a["labels"]["alertname"] == "StrongSwanTunnelConfigurationError"})))')
+    if [[ $conns == "$FAIL_CONN" ]]; then
+        pass "StrongSwanTunnelConfigurationError for $FAIL_CONN only"
+    else
+        fail "StrongSwanTunnelConfigurationError for $FAIL_CONN only: alerts for '$conns'"
+    fi
+    # $FAIL_CONN is a site-to-site connection that never came up: TunnelDown fires for it (for: $DOWN_FOR) and
+    # names its latest failure; every firing TunnelDown names the latest failure of a connection that failed
+    # (the lab's site-dead may have timed out by now) and none for one that did not.
+    if out=$("$PY" "$HELPER" wait-alert --prom "$PROM" --alert StrongSwanTunnelDown --label "conn=$FAIL_CONN" --state firing --timeout "$TIMEOUT"); then
+        pass "StrongSwanTunnelDown firing for $FAIL_CONN"
+    else
+        fail "StrongSwanTunnelDown firing for $FAIL_CONN within ${TIMEOUT}s: $out"
+    fi
+    counted "$PY" "$HELPER" tunnel-down-reasons --prom "$PROM" --instance "$INSTANCE" --conn "$FAIL_CONN"
+    FAIL_CHILD=$("$PY" "$HELPER" query --prom "$PROM" "strongswan_tunnel_info{instance=\"$INSTANCE\", conn=\"$FAIL_CONN\"}" |
+        "$PY" -c 'import json,sys; r = json.load(sys.stdin); print(r[0]["metric"]["child"] if r else "none")')
+    ONLY_FAILED=()
+    for m in "${FAILED_CONN_FAMILIES[@]}"; do ONLY_FAILED+=(--only "$m"); done
+    log "evaluating the failure panel queries, now that $FAIL_CONN failed"
+    counted "$PY" "$HELPER" panels --prom "$PROM" --timeout "$TIMEOUT" --var "instance=$INSTANCE" \
+        --dashboard "$DASH/strongswan-overview.json:conn=.*" \
+        --dashboard "$DASH/strongswan-tunnel.json:conn=$FAIL_CONN,child=$FAIL_CHILD" "${ONLY_FAILED[@]}"
 fi
 
 # --- the panels that needed a tunnel change ------------------------------------------------------------------
