@@ -643,13 +643,17 @@ cmd_churn() {
 
 cmd_start() {
     local role=${1:-} t0
-    [[ $role == gw || $role == peer ]] || die "usage: start gw|peer"
+    [[ $role == gw || $role == peer ]] || die "usage: start gw|peer [--no-wait]"
     load_state
     ns_exists "$(role_ns "$role")" || die "namespace $(role_ns "$role") missing; run: $0 up"
     t0=$(now)
     start_daemon "$role"
     wait_daemon "$role"
     load_config "$role"
+    if [[ ${2:-} == --no-wait ]]; then
+        say "started $role charon (pid $(charon_pid "$role")), config loaded; not waiting for tunnels"
+        return
+    fi
     say "started $role charon (pid $(charon_pid "$role")), config loaded; waiting for tunnels"
     # What the restarted daemon initiates comes back by its start_action; what
     # the other side initiates and gave up on (its SAs were deleted, or its
@@ -688,17 +692,24 @@ cmd_error_notify() {
 }
 
 cmd_provoke() {
+    local keep=()
+    if [[ ${1:-} == --cleanup ]]; then
+        load_state
+        "$PY" "$LAB_SRC/provoke.py" --gw "$(role_uri gw)" --peer "$(role_uri peer)" --lab-dir "$LAB_DIR" --cleanup
+        return
+    fi
+    [[ ${1:-} == --keep ]] && { keep=(--keep); shift; }
     local scn=${1:-}
     case $scn in
     psk | ike-proposal | esp-proposal | ts | unreachable | pool | cert-expired) ;;
-    *) die "usage: provoke psk|ike-proposal|esp-proposal|ts|unreachable|pool|cert-expired" ;;
+    *) die "usage: provoke [--keep] psk|ike-proposal|esp-proposal|ts|unreachable|pool|cert-expired | provoke --cleanup" ;;
     esac
     load_state
     [[ -n $(charon_pid gw) && -n $(charon_pid peer) ]] || die "both charons must be running"
     [[ $scn != cert-expired || -s $LAB_DIR/pki/fail-expired.pem ]] ||
         die "no $LAB_DIR/pki/fail-expired.pem; run: $0 up"
     "$PY" "$LAB_SRC/provoke.py" --gw "$(role_uri gw)" --peer "$(role_uri peer)" \
-        --lab-dir "$LAB_DIR" "$scn"
+        --lab-dir "$LAB_DIR" "${keep[@]}" "$scn"
 }
 
 cmd_logs() {
@@ -728,13 +739,16 @@ usage: $0 COMMAND [ARGS]
   churn [ROUNDS] [--seed S] [--no-restore]
                              random terminate/initiate/rekey; restores downed tunnels
   stop gw|peer [--kill]      stop a daemon (SIGTERM: it deletes its SAs; --kill: SIGKILL, a crash)
-  start gw|peer              start it again, load its config, wait until all tunnels are back
-  restart gw|peer [--kill]   stop + start
+  start gw|peer [--no-wait]  start it again, load its config, wait until all tunnels are back
+                             (--no-wait: return once its config is loaded)
+  restart gw|peer [--kill] [--no-wait]  stop + start
   swanctl ARGS...            swanctl against gw's socket (e.g. $0 swanctl --list-sas)
   logs [gw|peer] [LINES]     tail a charon log
   error-notify gw|peer       run charon's error-notify client on that daemon's socket (until killed)
-  provoke SCENARIO           one failing attempt between gw and peer: psk ike-proposal
-                             esp-proposal ts unreachable pool cert-expired
+  provoke [--keep] SCENARIO  one failing attempt between gw and peer: psk ike-proposal
+                             esp-proposal ts unreachable pool cert-expired (--keep: its
+                             connections stay loaded, as a misconfigured tunnel would)
+  provoke --cleanup          unload what provoke --keep left loaded
 
 LAB_DIR=$LAB_DIR  LAB_NAME=$LAB_NAME (namespaces $GW_NS, $PEER_NS)
 EOF
@@ -763,9 +777,18 @@ main() {
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     restart)
-        [[ ${1:-} == gw || ${1:-} == peer ]] || die "usage: restart gw|peer [--kill]"
-        cmd_stop "$@"
-        cmd_start "$1"
+        [[ ${1:-} == gw || ${1:-} == peer ]] || die "usage: restart gw|peer [--kill] [--no-wait]"
+        local role=$1 stop_args=() start_args=() arg
+        shift
+        for arg in "$@"; do
+            case $arg in
+            --kill) stop_args+=(--kill) ;;
+            --no-wait) start_args+=(--no-wait) ;;
+            *) die "usage: restart gw|peer [--kill] [--no-wait]" ;;
+            esac
+        done
+        cmd_stop "$role" "${stop_args[@]}"
+        cmd_start "$role" "${start_args[@]}"
         ;;
     swanctl) sw gw "$@" ;;
     logs) cmd_logs "$@" ;;

@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Provoke one IKE failure between the lab's two charons (lab.sh provoke).
 
-  provoke.py --gw URI --peer URI --lab-dir DIR SCENARIO
+  provoke.py --gw URI --peer URI --lab-dir DIR [--keep] SCENARIO
+  provoke.py --gw URI --peer URI --lab-dir DIR --cleanup
+
+--keep leaves the scenario's connections, keys and pools loaded after the
+attempt (its IKE_SAs are still terminated), as a misconfigured tunnel stays
+configured on a real gateway: the exporter then knows the connection and its
+kind. What was kept is listed in LAB_DIR/provoked.json; --cleanup unloads it.
 
 Scenarios: psk ike-proposal esp-proposal ts unreachable pool cert-expired.
 
@@ -323,14 +329,69 @@ def write(path, content):
     os.replace(tmp, path)
 
 
+def kept_path(a):
+    return os.path.join(a.lab_dir, "provoked.json")
+
+
+def keep(a, gw, peer):
+    """Terminates the attempt's IKE_SAs, records what stays loaded; returns problems."""
+    import json
+    problems = []
+    kept = {}
+    if os.path.exists(kept_path(a)):
+        with open(kept_path(a)) as f:
+            kept = json.load(f)
+    for d in (gw, peer):
+        d.terminate_all()
+        mine = kept.setdefault(d.role, {"conns": [], "shared": [], "pools": [], "keys": []})
+        for field in ("conns", "shared", "pools", "keys"):
+            for item in getattr(d, field):
+                if item not in mine[field]:
+                    mine[field].append(item)
+        left = d.sas()
+        if left:
+            problems.append("%s: IKE_SAs left: %s" % (d.role, left))
+    write(kept_path(a), json.dumps(kept, indent=1) + "\n")
+    return problems
+
+
+def cleanup(a):
+    """Unloads what --keep left loaded."""
+    import json
+    if not os.path.exists(kept_path(a)):
+        print("provoke --cleanup: nothing kept")
+        return 0
+    with open(kept_path(a)) as f:
+        kept = json.load(f)
+    problems = []
+    for role, uri in (("gw", a.gw), ("peer", a.peer)):
+        d = Daemon(role, uri)
+        for field in ("conns", "shared", "pools", "keys"):
+            setattr(d, field, kept.get(role, {}).get(field, []))
+        problems += d.undo()
+        d.close()
+    for p in problems:
+        print("provoke --cleanup: %s" % p, file=sys.stderr)
+    os.remove(kept_path(a))
+    print("provoke --cleanup: unloaded %s" % ", ".join(
+        "%s: %s" % (role, ",".join(kept.get(role, {}).get("conns", [])) or "-") for role in ("gw", "peer")))
+    return 1 if problems else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gw", required=True)
     ap.add_argument("--peer", required=True)
     ap.add_argument("--lab-dir", required=True)
-    ap.add_argument("scenario", choices=SCENARIOS)
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--cleanup", action="store_true")
+    ap.add_argument("scenario", nargs="?", choices=SCENARIOS)
     a = ap.parse_args()
+    if a.cleanup:
+        return cleanup(a)
+    if not a.scenario:
+        ap.error("a scenario is required (or --cleanup)")
     fn = globals()["scn_" + a.scenario.replace("-", "_")]
     t0 = time.monotonic()
     gw, peer = Daemon("gw", a.gw), Daemon("peer", a.peer)
@@ -344,7 +405,10 @@ def main():
         print("provoke %s: error: %s" % (a.scenario, e), file=sys.stderr)
         rc = 1
     finally:
-        problems = gw.undo() + peer.undo()
+        if a.keep and rc == 0:
+            problems = keep(a, gw, peer)
+        else:
+            problems = gw.undo() + peer.undo()
         gw.close()
         peer.close()
     for p in problems:

@@ -5,7 +5,7 @@
 #   scripts/dashboards-e2e.sh --static        only the checks that need neither the lab nor an exporter
 #
 # The lab must be up already (the Makefile starts and stops it); LAB_DIR (default /tmp/strongswan-lab) and
-# LAB_NAME come from the environment, LAB_GW_VICI and LAB_GW_ENFY_URI (gw's error-notify socket) from
+# LAB_NAME come from the environment, LAB_GW_VICI and LAB_GW_ENFY (gw's error-notify socket) from
 # $LAB_DIR/env. The script
 #   - checks the dashboards' JSON, the rules (promtool check/test), that the unit tests cover every alert and
 #     that no panel query, variable or rule uses a family only an opt-in flag gives (lean by default),
@@ -150,6 +150,9 @@ cleanup() {
     if ((TERMINATED)); then
         "$LAB" initiate "$TUNNEL" >/dev/null 2>&1 || echo "warning: could not initiate tunnel $TUNNEL again" >&2
     fi
+    if ((${PROVOKED:-0})); then
+        "$LAB" provoke --cleanup >/dev/null 2>&1 || echo "warning: lab.sh provoke --cleanup failed" >&2
+    fi
     for pid in $PROM_PID $EXPORTER_PID; do
         kill "$pid" 2>/dev/null
     done
@@ -197,7 +200,7 @@ fi
 log "starting the exporter on $EXP (default flags)"
 # error-notify is on by default; the lab's gw has its socket elsewhere than /var/run/charon.enfy.
 ENFY_ARGS=()
-[[ -n ${LAB_GW_ENFY_URI:-} ]] && ENFY_ARGS=(--error-notify.socket "$LAB_GW_ENFY_URI")
+[[ -n ${LAB_GW_ENFY:-} ]] && ENFY_ARGS=(--error-notify.socket "$LAB_GW_ENFY")
 "$EXPORTER" run --vici.socket "$LAB_GW_VICI" "${ENFY_ARGS[@]}" --web.listen-address "$INSTANCE" \
     --poll.interval "${POLL_INTERVAL}s" >"$TMP/exporter.log" 2>&1 &
 EXPORTER_PID=$!
@@ -206,14 +209,14 @@ if secs=$("$PY" "$HELPER" wait-metric --url "$EXP/metrics" --series strongswan_u
 else
     fail "exporter serves /metrics with strongswan_up 1 within 30s"; finish
 fi
-if [[ -n ${LAB_GW_ENFY_URI:-} ]]; then
+if [[ -n ${LAB_GW_ENFY:-} ]]; then
     if secs=$("$PY" "$HELPER" wait-metric --url "$EXP/metrics" --series strongswan_error_notify_up --value 1 --timeout 30); then
-        pass "exporter is connected to gw's error-notify socket $LAB_GW_ENFY_URI (after ${secs}s)"
+        pass "exporter is connected to gw's error-notify socket $LAB_GW_ENFY (after ${secs}s)"
     else
-        fail "exporter connects to gw's error-notify socket $LAB_GW_ENFY_URI within 30s (strongswan_error_notify_up 1)"
+        fail "exporter connects to gw's error-notify socket $LAB_GW_ENFY within 30s (strongswan_error_notify_up 1)"
     fi
 else
-    log "LAB_GW_ENFY_URI not set by the lab: the exporter uses its default error-notify socket"
+    log "LAB_GW_ENFY not set by the lab: the exporter uses its default error-notify socket"
 fi
 counted "$PY" "$HELPER" exposition-lean --url "$EXP/metrics"
 
@@ -432,12 +435,13 @@ else
 fi
 
 # --- a configuration error: lab.sh provoke psk ------------------------------------------------------------------
-# One attempt of $FAIL_CONN from the peer to gw with a wrong pre-shared key (the lab loads the connection on
-# both daemons then, so the exporter learns it only now). charon on gw reports it on its error-notify socket.
+# One attempt of $FAIL_CONN from gw to the peer with a wrong pre-shared key (the lab loads the connection on
+# both daemons then, so the exporter learns it only now, and keeps it loaded as a misconfigured tunnel stays:
+# --keep; the cleanup unloads it). charon on gw reports local_auth_failed on its error-notify socket.
 PROVOKED=0
 log "lab.sh provoke psk ($FAIL_CONN: one attempt with a wrong pre-shared key)"
 t_done=$(date +%s.%N)
-out=$("$LAB" provoke psk 2>&1)
+out=$("$LAB" provoke --keep psk 2>&1)
 rc=$?
 if ((rc != 0)) && grep -q '^usage:' <<<"$out" && ! grep -qw provoke <<<"$out"; then
     # a lab.sh without the command prints its usage (which does not list provoke) and exits 2
@@ -450,8 +454,8 @@ else
     PROVOKED=1
 fi
 if ((PROVOKED)); then
-    [[ -n ${LAB_GW_ENFY_URI:-} ]] ||
-        fail "the lab's env file exports LAB_GW_ENFY_URI (gw's error-notify socket, for the exporter's --error-notify.socket)"
+    [[ -n ${LAB_GW_ENFY:-} ]] ||
+        fail "the lab's env file exports LAB_GW_ENFY (gw's error-notify socket, for the exporter's --error-notify.socket)"
     if out=$("$PY" "$HELPER" wait-alert --prom "$PROM" --alert StrongSwanTunnelConfigurationError --label "conn=$FAIL_CONN" --state firing --timeout "$TIMEOUT"); then
         secs=$(awk -v a="$t_done" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
         reasons=$("$PY" -c 'import json,sys; print(", ".join(sorted(a["labels"].get("reason", "?") for a in json.load(sys.stdin)["alerts"])))' <<<"$out")
