@@ -13,14 +13,15 @@ final class ExporterProcess {
     let logPath: String
     private var exitStatus: Int32?
 
-    init(lab: LabEnvironment, arguments: [String]) throws {
+    /// Starts the exporter against gw's charon (or `vici`: the peer's).
+    init(lab: LabEnvironment, vici: String? = nil, arguments: [String]) throws {
         // The kernel's pick of a free port: a random one in the ephemeral range can collide with the local port
         // of a connection (seen once under CI: "Address already in use").
         port = try SystemdChild.freePort()
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("exporter-\(port).log").path
         pid = try Subprocess.start(
             lab.exporter,
-            ["run", "--vici.socket", lab.gwVICI, "--web.listen-address", "127.0.0.1:\(port)"] + arguments,
+            ["run", "--vici.socket", vici ?? lab.gwVICI, "--web.listen-address", "127.0.0.1:\(port)"] + arguments,
             logPath: logPath)
         // Ready when the first poll reached charon.
         try waitFor("first successful poll", timeout: 30) { (try? self.scrape())?.value("strongswan_up") == 1 }

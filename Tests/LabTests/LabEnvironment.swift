@@ -8,6 +8,9 @@ import XCTest
 struct LabEnvironment {
     let gwVICI: String
     let peerVICI: String
+    /// The daemons' error-notify sockets (LAB_GW_ENFY, LAB_PEER_ENFY).
+    let gwErrorNotify: String
+    let peerErrorNotify: String
     let script: String
     let exporter: String
     let repository: String
@@ -15,14 +18,15 @@ struct LabEnvironment {
     static func require(file: StaticString = #filePath, line: UInt = #line) throws -> LabEnvironment {
         let env = ProcessInfo.processInfo.environment
         guard let gw = env["LAB_GW_VICI"], let peer = env["LAB_PEER_VICI"], let script = env["LAB_SCRIPT"],
-              let exporter = env["EXPORTER_BINARY"]
+              let exporter = env["EXPORTER_BINARY"], let gwEnfy = env["LAB_GW_ENFY"], let peerEnfy = env["LAB_PEER_ENFY"]
         else {
             throw CIRequirement.missing(
-                "the real strongSwan lab (LAB_GW_VICI, LAB_PEER_VICI, LAB_SCRIPT or EXPORTER_BINARY unset; `make test` as root starts it)",
+                "the real strongSwan lab (LAB_GW_VICI, LAB_PEER_VICI, LAB_GW_ENFY, LAB_PEER_ENFY, LAB_SCRIPT or EXPORTER_BINARY unset; `make test` as root starts it)",
                 file: file, line: line)
         }
         let repository = URL(fileURLWithPath: script).deletingLastPathComponent().deletingLastPathComponent().path
-        return LabEnvironment(gwVICI: gw, peerVICI: peer, script: script, exporter: exporter, repository: repository)
+        return LabEnvironment(gwVICI: gw, peerVICI: peer, gwErrorNotify: gwEnfy, peerErrorNotify: peerEnfy, script: script,
+                              exporter: exporter, repository: repository)
     }
 
     /// Runs a program and returns (exit status, stdout, stderr).

@@ -41,13 +41,18 @@ enum Subprocess {
         return Result(status: exitStatus, output: output, errors: errors)
     }
 
-    /// Starts a program in the background with stdout discarded and stderr appended to `logPath`.
-    static func start(_ executable: String, _ arguments: [String], logPath: String) throws -> pid_t {
+    /// Starts a program in the background with stdout discarded (or appended to `outputPath`) and stderr
+    /// appended to `logPath`.
+    static func start(_ executable: String, _ arguments: [String], logPath: String, outputPath: String? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        if let outputPath {
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
