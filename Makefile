@@ -79,10 +79,13 @@ demo: deps
 	$(SWIFT) build --product strongswan_exporter
 	@set -euo pipefail; source "$${LAB_DIR:-/tmp/strongswan-lab}/env"; \
 	  bin="$$($(SWIFT) build --show-bin-path)/strongswan_exporter"; \
-	  "$$bin" run --vici.socket "$$LAB_GW_VICI" --web.listen-address 127.0.0.1:$(DEMO_PORT) --poll.interval 5s & pid=$$!; \
+	  "$$bin" run --vici.socket "$$LAB_GW_VICI" --error-notify.socket "$$LAB_GW_ENFY" \
+	    --web.listen-address 127.0.0.1:$(DEMO_PORT) --poll.interval 5s & pid=$$!; \
 	  trap 'kill $$pid 2>/dev/null || true' EXIT; \
 	  for i in $$(seq 1 50); do curl -fsS -o /dev/null http://127.0.0.1:$(DEMO_PORT)/metrics 2>/dev/null && break; sleep 0.2; done; \
-	  sleep 1; curl -fsS http://127.0.0.1:$(DEMO_PORT)/metrics | grep -E '^strongswan_(up|info|ike_sas|tunnel_up|pool_leases|certificate_not_after)' ; \
+	  sleep 1; echo "lab.sh provoke psk: one attempt with a wrong pre-shared key, to show a failure reason"; \
+	  $(LAB) provoke psk | tail -n 1; sleep 1; \
+	  curl -fsS http://127.0.0.1:$(DEMO_PORT)/metrics | grep -E '^strongswan_(up|info|ike_sas|tunnel_up|pool_leases|certificate_not_after|error_notify_up|connection_failures_by_reason_total|connection_last_failure)' ; \
 	  echo; echo "exporter running on http://127.0.0.1:$(DEMO_PORT)/metrics against $$LAB_GW_VICI — press Ctrl-C to stop (then: make lab-down)"; \
 	  wait $$pid
 

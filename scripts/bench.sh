@@ -359,10 +359,14 @@ bench_one() {
         LAB_DPD_DELAY=${BENCH_DPD_DELAY:-3600} lab/lab.sh up "$size" --rw 10 >"$OUT_DIR/lab.log" 2>&1
         socket=$LAB_DIR/gw/charon.vici
         charon_pid=$(cat "$LAB_DIR/gw/charon.pid")
+        # The default: failures from charon's error-notify socket (its families are part of the default cost).
+        flags+=(--error-notify.socket "unix://$LAB_DIR/gw/charon.enfy")
         ;;
     fake)
         socket=$OUT_DIR/fake-charon.vici
         rm -f "$socket"
+        # The fake charon has no error-notify socket: leave it out rather than count retries.
+        flags+=(--no-error-notify)
         "$BIN/fake-charon" --socket "$socket" --sas "$size" --root "$ROOT" --status-file "$OUT_DIR/fake.status" \
             2>"$OUT_DIR/fake.log" &
         fake_pid=$!

@@ -77,8 +77,8 @@ set -a; source "$LAB_DIR/env"; set +a
 
 PORT=$((20000 + RANDOM % 20000))
 URL="http://127.0.0.1:$PORT/metrics"
-"$EXPORTER_BINARY" run --vici.socket "$LAB_GW_VICI" --web.listen-address "127.0.0.1:$PORT" --poll.interval "$POLL" \
-    2> "$OUT/exporter.log" &
+"$EXPORTER_BINARY" run --vici.socket "$LAB_GW_VICI" --error-notify.socket "$LAB_GW_ENFY" \
+    --web.listen-address "127.0.0.1:$PORT" --poll.interval "$POLL" 2> "$OUT/exporter.log" &
 EXPORTER_PID=$!
 say "exporter pid $EXPORTER_PID on $URL (log $OUT/exporter.log)"
 up() { local body; body=$(curl -fsS "$URL" 2>/dev/null) || return 1; grep -q '^strongswan_up 1$' <<<"$body"; }
@@ -96,7 +96,7 @@ resources() {  # rss_kib fds threads
     echo "$rss $fds $threads"
 }
 
-# Waits until the exporter sees every site tunnel up (after churn and restarts).
+# Waits until the exporter sees every site tunnel up and follows error-notify again (after churn and restarts).
 settle() {
     local deadline=$((SECONDS + 120))
     while ((SECONDS < deadline)); do
@@ -104,6 +104,7 @@ settle() {
 import re, sys
 text = sys.stdin.read()
 if not re.search(r"^strongswan_up 1$", text, re.M): sys.exit(1)
+if not re.search(r"^strongswan_error_notify_up 1$", text, re.M): sys.exit(1)
 ups = re.findall(r"^strongswan_tunnel_up\{conn=\"site-\d+\",child=\"net-\d+\"\} (\S+)$", text, re.M)
 sys.exit(0 if len(ups) == int(sys.argv[1]) and all(v == "1" for v in ups) else 1)' "$TUNNELS"; then
             return 0
