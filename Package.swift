@@ -137,7 +137,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "ErrorNotifyTests", dependencies: ["ErrorNotify"]),
+        .testTarget(name: "ErrorNotifyTests", dependencies: ["ErrorNotify"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "PrometheusExpositionTests",
             dependencies: ["TestRequirements", "PrometheusExposition", "PrometheusExpositionTesting"]
