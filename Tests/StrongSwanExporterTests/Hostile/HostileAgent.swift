@@ -79,7 +79,7 @@ struct HostileAgent {
     static func start(
         vici uri: String, timeout: Duration = HostileAgent.viciTimeout, interval: Duration = .milliseconds(200),
         followEvents: Bool = true, eventBackoff: (min: Duration, max: Duration) = (.milliseconds(100), .seconds(2)),
-        errorNotify: String? = nil
+        errorNotify: String? = nil, captureLogs: Bool = true
     ) async throws -> HostileAgent {
         var configuration = ExporterConfiguration()
         configuration.viciURI = uri
@@ -91,7 +91,8 @@ struct HostileAgent {
         configuration.followEvents = followEvents
         let app = ExporterApp(configuration: configuration)
         let logs = LogCapture()
-        let logger = logs.logger("strongswan_exporter")
+        // Without capture (floods of log lines whose memory must not count), lines are dropped.
+        let logger = captureLogs ? logs.logger("strongswan_exporter") : Logger(label: "strongswan_exporter") { _ in SwiftLogNoOpLogHandler() }
         let store = SnapshotStore()
         let core = ExporterCore(
             configuration: configuration.poller, store: store, logger: logger, followsFailures: errorNotify != nil)

@@ -16,11 +16,12 @@ extension HostileSuite {
             ErrorNotifyRecord(type: type, message: message, connection: conn, peerIdentity: id, peerAddress: ip)
         }
 
-        static func withAgent(_ peer: ErrorNotifyPeer,
+        static func withAgent(_ peer: ErrorNotifyPeer, captureLogs: Bool = true,
                               _ body: (ScriptedCharon, HostileAgent) async throws -> Void) async throws {
             let charon = try await ScriptedCharon(script: CharonScript.lab())
             let agent = try await HostileAgent.start(
-                vici: charon.uri, eventBackoff: (.milliseconds(100), .seconds(2)), errorNotify: peer.uri)
+                vici: charon.uri, eventBackoff: (.milliseconds(100), .seconds(2)), errorNotify: peer.uri,
+                captureLogs: captureLogs)
             do {
                 try await body(charon, agent)
             } catch {
