@@ -35,11 +35,13 @@ import argparse
 import base64
 import os
 import re
-import socket
 import sys
 import time
 
 import vici
+
+import labtool                      # next to this script: the lab's VICI session and text helpers
+from labtool import text
 
 GW_IKE = "192.168.77.1"
 PEER_IKE = "192.168.77.2"
@@ -74,15 +76,8 @@ class Setup(Exception):
     """The scenario could not be set up or torn down."""
 
 
-def session(uri, timeout=40.0):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(uri[len("unix://"):])
-    return vici.Session(s)
-
-
-def text(v):
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+def session(uri):
+    return labtool.session(uri, timeout=40.0)
 
 
 def pem_der(path):
