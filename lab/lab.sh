@@ -698,11 +698,11 @@ cmd_provoke() {
         "$PY" "$LAB_SRC/provoke.py" --gw "$(role_uri gw)" --peer "$(role_uri peer)" --lab-dir "$LAB_DIR" --cleanup
         return
     fi
-    [[ ${1:-} == --keep ]] && { keep=(--keep); shift; }
+    case ${1:-} in --keep | --prepare) keep=("$1"); shift ;; esac
     local scn=${1:-}
     case $scn in
     psk | ike-proposal | esp-proposal | ts | unreachable | pool | cert-expired) ;;
-    *) die "usage: provoke [--keep] psk|ike-proposal|esp-proposal|ts|unreachable|pool|cert-expired | provoke --cleanup" ;;
+    *) die "usage: provoke [--keep|--prepare] psk|ike-proposal|esp-proposal|ts|unreachable|pool|cert-expired | provoke --cleanup" ;;
     esac
     load_state
     [[ -n $(charon_pid gw) && -n $(charon_pid peer) ]] || die "both charons must be running"
@@ -747,7 +747,8 @@ usage: $0 COMMAND [ARGS]
   error-notify gw|peer       run charon's error-notify client on that daemon's socket (until killed)
   provoke [--keep] SCENARIO  one failing attempt between gw and peer: psk ike-proposal
                              esp-proposal ts unreachable pool cert-expired (--keep: its
-                             connections stay loaded, as a misconfigured tunnel would)
+                             connections stay loaded, as a misconfigured tunnel would;
+                             --prepare: load and keep them, no attempt)
   provoke --cleanup          unload what provoke --keep left loaded
 
 LAB_DIR=$LAB_DIR  LAB_NAME=$LAB_NAME (namespaces $GW_NS, $PEER_NS)

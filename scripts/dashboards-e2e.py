@@ -718,6 +718,20 @@ def cmd_alerts(args):
     return 0
 
 
+def cmd_wait_query(args):
+    """Evaluates EXPR on Prometheus until it returns at least one series; prints {"seconds", "result"}."""
+    start = time.time()
+    while True:
+        data, err = prom_query(args.prom, args.expr)
+        if not err and data:
+            print(json.dumps({"seconds": round(time.time() - start, 1), "result": data}))
+            return 0
+        if time.time() - start > args.timeout:
+            print(json.dumps({"seconds": None, "error": err, "result": data}))
+            return 1
+        time.sleep(0.2)
+
+
 def cmd_query(args):
     data, err = prom_query(args.prom, args.expr)
     if err:
@@ -778,6 +792,10 @@ def main():
     s = sub.add_parser("query")
     s.add_argument("--prom", required=True)
     s.add_argument("expr")
+    s = sub.add_parser("wait-query")
+    s.add_argument("--prom", required=True)
+    s.add_argument("--timeout", type=float, default=60)
+    s.add_argument("expr")
     s = sub.add_parser("rewrite-for")
     s.add_argument("rules")
     s.add_argument("out")
@@ -789,6 +807,7 @@ def main():
         "panels": cmd_panels, "wait-alert": cmd_wait_alert, "wait-metric": cmd_wait_metric,
         "watch-metric": cmd_watch_metric, "series": cmd_series,
         "alerts": cmd_alerts, "tunnel-down-reasons": cmd_tunnel_down_reasons, "query": cmd_query,
+        "wait-query": cmd_wait_query,
         "rewrite-for": cmd_rewrite_for,
     }[args.cmd](args)
 

@@ -439,6 +439,22 @@ fi
 # both daemons then, so the exporter learns it only now, and keeps it loaded as a misconfigured tunnel stays:
 # --keep; the cleanup unloads it). charon on gw reports local_auth_failed on its error-notify socket.
 PROVOKED=0
+# First the connection alone (lab.sh provoke --prepare: loaded and kept, no attempt), so that it is configured
+# before its first failure, as a gateway's tunnels are: its failure counter must be scraped at 0, and
+# increase() must see the very first failure.
+PREPARED=0
+if out=$("$LAB" provoke --prepare psk 2>&1); then
+    PROVOKED=1
+    if out=$("$PY" "$HELPER" wait-query --prom "$PROM" --timeout "$TIMEOUT" \
+        "strongswan_connection_failures_total{instance=\"$INSTANCE\", conn=\"$FAIL_CONN\"} == 0"); then
+        pass "$FAIL_CONN configured before its first failure: strongswan_connection_failures_total 0 in Prometheus"
+        PREPARED=1
+    else
+        fail "$FAIL_CONN's strongswan_connection_failures_total scraped at 0 within ${TIMEOUT}s: $out"
+    fi
+elif ! grep -qw -- --prepare <<<"$out"; then
+    fail "lab: provoke --prepare psk: $(tail -n 3 <<<"$out")"
+fi
 log "lab.sh provoke psk ($FAIL_CONN: one attempt with a wrong pre-shared key)"
 t_done=$(date +%s.%N)
 out=$("$LAB" provoke --keep psk 2>&1)
@@ -452,6 +468,14 @@ elif ((rc != 0)); then
 else
     pass "lab: provoke psk ($(tail -n 1 <<<"$out"))"
     PROVOKED=1
+fi
+if ((PROVOKED && PREPARED)); then
+    if out=$("$PY" "$HELPER" wait-query --prom "$PROM" --timeout "$TIMEOUT" \
+        "increase(strongswan_connection_failures_total{instance=\"$INSTANCE\", conn=\"$FAIL_CONN\"}[1m]) > 0"); then
+        pass "increase(strongswan_connection_failures_total{conn=\"$FAIL_CONN\"}[1m]) > 0 at its first failure: $("$PY" -c 'import json,sys; r = json.load(sys.stdin); print("%s s after provoke, value %s" % (r["seconds"], r["result"][0]["value"][1]))' <<<"$out")"
+    else
+        fail "increase(strongswan_connection_failures_total{conn=\"$FAIL_CONN\"}[1m]) > 0 within ${TIMEOUT}s of its first failure: $out"
+    fi
 fi
 if ((PROVOKED)); then
     [[ -n ${LAB_GW_ENFY:-} ]] ||
