@@ -10,6 +10,7 @@ import Glibc
 final class ErrorNotifyTool {
     let pid: pid_t
     let outputPath: String
+    let errorPath: String
     let role: String
     private var stopped = false
 
@@ -17,7 +18,8 @@ final class ErrorNotifyTool {
         self.role = role
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("error-notify-\(role)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         outputPath = base.path + ".out"
-        pid = try Subprocess.start(lab.script, ["error-notify", role], logPath: base.path + ".err", outputPath: outputPath)
+        errorPath = base.path + ".err"
+        pid = try Subprocess.start(lab.script, ["error-notify", role], logPath: errorPath, outputPath: outputPath)
         try waitConnected()
     }
 
@@ -41,7 +43,7 @@ final class ErrorNotifyTool {
     }
 
     private var errors: String {
-        String(decoding: FileManager.default.contents(atPath: outputPath.replacingOccurrences(of: ".out", with: ".err")) ?? Data(), as: UTF8.self)
+        String(decoding: FileManager.default.contents(atPath: errorPath) ?? Data(), as: UTF8.self)
     }
 
     /// The lines printed so far.
@@ -59,7 +61,7 @@ final class ErrorNotifyTool {
         kill(pid, SIGTERM)
         _ = Subprocess.exitStatus(of: pid, wait: true)
         try? FileManager.default.removeItem(atPath: outputPath)
-        try? FileManager.default.removeItem(atPath: outputPath.replacingOccurrences(of: ".out", with: ".err"))
+        try? FileManager.default.removeItem(atPath: errorPath)
     }
 
     deinit { stop() }

@@ -16,22 +16,17 @@ extension HostileSuite {
             ErrorNotifyRecord(type: type, message: message, connection: conn, peerIdentity: id, peerAddress: ip)
         }
 
+        /// ``HostileSuite/HostileVICIPeerTests/withAgent(timeout:followEvents:script:eventBackoff:errorNotify:captureLogs:_:)``
+        /// following `peer`, which is stopped afterwards too.
         static func withAgent(_ peer: ErrorNotifyPeer, captureLogs: Bool = true,
                               _ body: (ScriptedCharon, HostileAgent) async throws -> Void) async throws {
-            let charon = try await ScriptedCharon(script: CharonScript.lab())
-            let agent = try await HostileAgent.start(
-                vici: charon.uri, eventBackoff: (.milliseconds(100), .seconds(2)), errorNotify: peer.uri,
-                captureLogs: captureLogs)
             do {
-                try await body(charon, agent)
+                try await HostileSuite.HostileVICIPeerTests.withAgent(
+                    errorNotify: peer.uri, captureLogs: captureLogs, body)
             } catch {
-                await agent.stop()
-                await charon.stop()
                 await peer.stop()
                 throw error
             }
-            await agent.stop()
-            await charon.stop()
             await peer.stop()
         }
 

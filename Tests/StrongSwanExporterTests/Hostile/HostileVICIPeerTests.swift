@@ -293,11 +293,13 @@ extension HostileSuite {
         static func withAgent(
             timeout: Duration = HostileAgent.viciTimeout, followEvents: Bool = true, script: CharonScript? = nil,
             eventBackoff: (min: Duration, max: Duration) = (.milliseconds(100), .seconds(2)),
+            errorNotify: String? = nil, captureLogs: Bool = true,
             _ body: (ScriptedCharon, HostileAgent) async throws -> Void
         ) async throws {
             let charon = try await ScriptedCharon(script: script ?? CharonScript.lab())
             let agent = try await HostileAgent.start(
-                vici: charon.uri, timeout: timeout, followEvents: followEvents, eventBackoff: eventBackoff)
+                vici: charon.uri, timeout: timeout, followEvents: followEvents, eventBackoff: eventBackoff,
+                errorNotify: errorNotify, captureLogs: captureLogs)
             do {
                 try await body(charon, agent)
             } catch {
