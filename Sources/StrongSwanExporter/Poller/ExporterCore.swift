@@ -47,6 +47,9 @@ public actor ExporterCore {
     private(set) var errorNotifyUp = false
     /// Whether the bound of connection names outside the configuration has been logged.
     private var failureNamesBoundLogged = false
+    /// The `list-certs` problems (a type not decoded, an entry that does not decode: one key per type and kind,
+    /// so bounded by ``CertificateListing/maxTypes``) already logged.
+    private var loggedCertificateProblems: Set<String> = []
 
     /// Creates the core. `wallClock` returns unix time in seconds (injectable for tests). `followsFailures`:
     /// an ``ErrorNotifyFollower`` feeds this core (the failure families are rendered).
@@ -94,6 +97,7 @@ public actor ExporterCore {
             ledger.configure(conns)
             failures.configure(connections: conns.map(\.name))
         }
+        if let listing = results.certificates { logCertificateProblems(listing) }
         if !up { logger.info("charon reachable", metadata: ["version": "\(state.version?.version ?? "?")"]) }
         up = true
         outageLogged = false
@@ -101,6 +105,14 @@ public actor ExporterCore {
         lastPollTimestamp = now
         lastPollDuration = duration
         publish()
+    }
+
+    /// Logs each problem of a `list-certs` listing once per process (they recur at every configuration poll).
+    private func logCertificateProblems(_ listing: CertificateListing) {
+        for key in listing.problems.keys.sorted() where !loggedCertificateProblems.contains(key) {
+            loggedCertificateProblems.insert(key)
+            logger.warning("\(listing.problems[key] ?? key)", metadata: ["collector": "\(CertsCollector.name)"])
+        }
     }
 
     /// Records a poll that could not reach charon (or lost it mid-poll): `strongswan_up` turns 0 and charon's
