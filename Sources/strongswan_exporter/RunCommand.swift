@@ -29,7 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     var pollInterval: String = "15s"
 
     @Option(name: .customLong("poll.config-interval"),
-            help: "Time between two runs of the configuration queries (list-conns, list-policies, list-certs, version) when no change is seen; a change in the loaded connections (get-conns, every poll), an SA or event of an unknown connection, and a reconnect run them at once.")
+            help: "Time between two runs of the configuration queries (list-conns, list-policies, list-certs, list-authorities, version) when no change is seen; a change in the loaded connections (get-conns, every poll), an SA or event of an unknown connection, and a reconnect run them at once.")
     var configInterval: String = "5m"
 
     @Flag(name: .customLong("events"), inversion: .prefixedNo,

@@ -95,7 +95,7 @@ final class ConfigurationCadenceTests: XCTestCase {
     }
 
     func testOnlyConfigurationShapedCollectorsRunOnTheConfigurationClock() {
-        XCTAssertEqual(Set(CollectorCatalogue.names(cadence: .configuration)), ["version", "conns", "certs"])
+        XCTAssertEqual(Set(CollectorCatalogue.names(cadence: .configuration)), ["version", "conns", "certs", "authorities"])
         XCTAssertEqual(Set(CollectorCatalogue.names(cadence: .everyPoll)), ["stats", "sas", "counters", "pools"])
     }
 

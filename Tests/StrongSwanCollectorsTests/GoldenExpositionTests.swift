@@ -21,6 +21,8 @@ final class GoldenExpositionTests: XCTestCase {
         "get-pools": "get-pools.vici",
         "list-certs": "list-certs.vici",
         "get-conns": "get-conns.vici",
+        "list-authorities": "list-authorities.vici",
+        LabCaptures.caLookup: "list-certs-authority-ca.vici",
     ]
     /// The unix time at which the fixtures were captured (from Fixtures/lab/README.md).
     static let capturedAt: Double = 1_795_607_375

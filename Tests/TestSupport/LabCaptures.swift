@@ -18,8 +18,13 @@ public enum LabCaptures {
         "version": "version.vici", "stats": "stats.vici", "list-sas": "list-sas.vici", "list-conns": "list-conns.vici",
         "list-policies trap=yes": "list-policies-trap.vici", "get-counters all=yes": "get-counters-all.vici",
         "get-counters": "get-counters.vici", "get-pools": "get-pools.vici", "list-certs": "list-certs.vici",
-        "get-conns": "get-conns.vici",
+        "get-conns": "get-conns.vici", "list-authorities": "list-authorities.vici",
+        caLookup: "list-certs-authority-ca.vici",
     ]
+
+    /// The reply key of the authorities collector's look-up of the lab authority's CA certificate (`list-certs`
+    /// filtered by the subject `list-authorities` names).
+    public static let caLookup = "list-certs type=X509 subject=C=CH, O=strongswan-lab, CN=strongswan-lab Second CA"
 
     /// The capture directory in the source tree (found from this file: tests and benchmarks run from it).
     public static var directory: String {

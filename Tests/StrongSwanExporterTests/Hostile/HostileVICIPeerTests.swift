@@ -323,7 +323,7 @@ extension HostileSuite {
         ) async throws -> (took: Duration, down: ParsedExposition) {
             try await agent.waitFor("healthy first poll") {
                 $0.value("strongswan_up") == 1 && $0.collectorSuccess.values.allSatisfy { $0 == 1 }
-                    && $0.collectorSuccess.count == 7
+                    && $0.collectorSuccess.count == CollectorCatalogue.all.count
             }
             let warningsBefore = agent.logs.lines(minimum: .warning).count
             let reachableBefore = agent.logs.lines("charon reachable").count
@@ -335,7 +335,7 @@ extension HostileSuite {
             let down = try await agent.waitFor("strongswan_up 0 (\(what))") { $0.value("strongswan_up") == 0 }
             let took = ContinuousClock.now - start
             // With charon unreachable no collector counts as successful (their series are withheld).
-            #expect(down.collectorSuccess.count == 7 && down.collectorSuccess.values.allSatisfy { $0 == 0 },
+            #expect(down.collectorSuccess.count == CollectorCatalogue.all.count && down.collectorSuccess.values.allSatisfy { $0 == 0 },
                     "\(what): \(down.collectorSuccess)")
             #expect(down.value("strongswan_info") == nil, "charon's series are withheld while it is down")
             // Several more failing polls (with reconnects) do not add log lines.
@@ -368,7 +368,7 @@ extension HostileSuite {
             _ configure: (inout CharonScript) -> Void
         ) async throws {
             try await agent.waitFor("healthy first poll") {
-                $0.value("strongswan_up") == 1 && $0.collectorSuccess.count == 7 && $0.collectorSuccess.values.allSatisfy { $0 == 1 }
+                $0.value("strongswan_up") == 1 && $0.collectorSuccess.count == CollectorCatalogue.all.count && $0.collectorSuccess.values.allSatisfy { $0 == 1 }
             }
             let warningsBefore = agent.logs.lines(minimum: .warning).count
             var script = try CharonScript.lab()
