@@ -124,7 +124,7 @@ counted() {
     done < <("$@" 2>&1)
 }
 finish() {
-    ((skipped)) && printf '%d skipped (before any tunnel change or failure: checked again after the outage and lab.sh provoke; or no lab.sh provoke)\n' "$skipped"
+    ((skipped)) && printf '%d skipped (before any tunnel change or failure: checked again after the outage and lab.sh provoke; or no lab.sh provoke; or, with E2E_PKI=auto, PKI families without series)\n' "$skipped"
     printf '%d passed, %d failed\n' "$passed" "$failed"
     ((failed == 0))
     exit
