@@ -603,6 +603,87 @@ def overview():
               sort=("Expires in", False)),
     ]
 
+    # Issue 16: CRLs, CA certificates, authorities (list-authorities) and what list-certs returned by type.
+    crl_join = (f"\n* on (job, instance, issuer, kind) group_left (crl_number, base_crl_number)\n"
+                f"strongswan_crl_info{{{I}}}")
+    ca_join = (f"\n* on (job, instance, subject, issuer, serial) group_left ()\n"
+               f'strongswan_certificate_info{{{I}, flag="CA"}}')
+
+    def authority_uris(kind):
+        return (f'max without (kind) (strongswan_authority_uris{{{I}, kind="{kind}"}})\n'
+                f"* on (job, instance, authority) group_left (ca_subject)\nstrongswan_authority_info{{{I}}}")
+
+    pki = [
+        table("CRLs", "The newest CRL charon holds of each issuer, base and delta (strongswan_crl_*): CRL number "
+              "(and the base CRL number of a delta CRL), this and next update, revoked certificates listed. "
+              "Next update in: red once past (StrongSwanCRLStale, critical: under revocation = strict or ifuri "
+              "every peer of that CA fails). Validity left: share of thisUpdate..nextUpdate still ahead, orange "
+              "under a fifth (StrongSwanCRLExpiring, unless an authority gives charon crl_uris). charon fetches "
+              "a new CRL only when it checks a peer certificate and finds the one it holds stale.",
+              targets((f"(strongswan_crl_this_update_timestamp_seconds{{{I}}} * 1000){crl_join}", ""),
+                      (f"(strongswan_crl_next_update_timestamp_seconds{{{I}}} * 1000){crl_join}", ""),
+                      (f"strongswan:crl_next_update:seconds{{{I}}}{crl_join}", ""),
+                      (f"strongswan:crl_validity_remaining:ratio{{{I}}}{crl_join}", ""),
+                      (f"strongswan_crl_revoked_certificates{{{I}}}{crl_join}", ""),
+                      instant=True, table=True),
+              h=7,
+              rename={"issuer": "Issuer", "kind": "Kind", "crl_number": "CRL number",
+                      "base_crl_number": "Base CRL number", "Value #A": "This update", "Value #B": "Next update",
+                      "Value #C": "Next update in", "Value #D": "Validity left", "Value #E": "Revoked"},
+              overrides=[
+                  field_override("This update", ("unit", "dateTimeAsIso")),
+                  field_override("Next update", ("unit", "dateTimeAsIso")),
+                  field_override("Next update in", ("unit", "s"), ("custom.cellOptions", {"type": "color-background"}),
+                                 ("thresholds", thresholds((None, RED), (0, GREEN))), ("color", {"mode": "thresholds"})),
+                  field_override("Validity left", ("unit", "percentunit"), ("decimals", 1),
+                                 ("custom.cellOptions", {"type": "color-background"}),
+                                 ("thresholds", thresholds((None, RED), (0, ORANGE), (0.2, GREEN))),
+                                 ("color", {"mode": "thresholds"})),
+              ],
+              sort=("Next update in", False)),
+        table("CA certificates", "Loaded certificates with the CA flag (strongswan_certificate_info{flag=\"CA\"}), "
+              "soonest expiry first: red under 30 days (StrongSwanCACertificateExpiring, critical), orange under 90 "
+              "days (warning). When a CA certificate expires, every certificate it issued fails validation.",
+              targets((f"strongswan:certificate_expiry:seconds{{{I}}}{ca_join}", ""),
+                      (f"strongswan_certificate_not_after_timestamp_seconds{{{I}}} * 1000{ca_join}", ""),
+                      instant=True, table=True),
+              w=12, h=7,
+              rename={"subject": "Subject", "issuer": "Issuer", "serial": "Serial", "Value #A": "Expires in",
+                      "Value #B": "Not after"},
+              overrides=[
+                  field_override("Expires in", ("unit", "s"), ("custom.cellOptions", {"type": "color-background"}),
+                                 ("thresholds", thresholds((None, RED), (30 * 86400, ORANGE), (90 * 86400, GREEN))),
+                                 ("color", {"mode": "thresholds"})),
+                  field_override("Not after", ("unit", "dateTimeAsIso")),
+              ],
+              sort=("Expires in", False)),
+        table("Authorities", "The authority sections of swanctl.conf (list-authorities, strongswan_authority_info) "
+              "with the subject of their CA certificate and how many CRL and OCSP URIs each gives charon "
+              "(strongswan_authority_uris). Without either, charon checks revocation only with CRLs loaded from "
+              "files and the distribution points in the certificates.",
+              targets((authority_uris("crl"), ""), (authority_uris("ocsp"), ""), instant=True, table=True),
+              w=12, h=7,
+              rename={"authority": "Authority", "ca_subject": "CA certificate", "Value #A": "CRL URIs",
+                      "Value #B": "OCSP URIs"},
+              sort=("Authority", False)),
+        table("Authority URIs", "Every CRL, OCSP and cert_uri_base URI configured in an authority section "
+              "(strongswan_authority_uri_info).",
+              targets((f"strongswan_authority_uri_info{{{I}}}", ""), instant=True, table=True),
+              w=12, h=6, hide=("Value",),
+              rename={"authority": "Authority", "kind": "Kind", "uri": "URI"}, sort=("Authority", False)),
+        bargauge("Loaded entries by type", "Entries charon's list-certs returned, by charon's type name "
+                 "(strongswan_certificates_loaded): X509 certificates, X509_CRL, OCSP_RESPONSE, X509_AC "
+                 "(attribute certificates), PUBKEY (raw public keys); several CRLs of one issuer all count.",
+                 targets((f"strongswan_certificates_loaded{{{I}}}", "{{instance}} {{type}}"), instant=True),
+                 w=6, h=6, steps=thresholds((None, BLUE))),
+        stat("Undecodable entries", "Entries of list-certs whose data the exporter could not parse, by type "
+             "(strongswan_certificates_undecodable; each logged once). Anything but 0 means an entry charon holds "
+             "is missing from the families above.",
+             targets((f"strongswan_certificates_undecodable{{{I}}}", "{{instance}} {{type}}"), instant=True),
+             w=6, h=6, text_mode="value_and_name", colour_mode="background", decimals=0,
+             steps=thresholds((None, GREEN), (1, RED))),
+    ]
+
     exporter = [
         timeseries("Poll duration", "Wall time of the exporter's latest poll and of each collector in it.",
                    targets((f"strongswan_exporter_poll_duration_seconds{{{I}}}", "{{instance}} poll"),
@@ -645,6 +726,7 @@ def overview():
         ("Workers and job queues", workers),
         ("Address pools", pools),
         ("Certificates", certs),
+        ("PKI", pki),
         ("Exporter health", exporter),
     ]
     variables = [
@@ -660,7 +742,7 @@ def overview():
         "asDropdown": False, "tags": [], "targetBlank": False,
     }]
     return dashboard(OVERVIEW_UID, "strongSwan overview",
-                     "charon, its tunnels, IKE, pools and certificates, from strongswan_exporter.",
+                     "charon, its tunnels, IKE, pools, certificates and PKI, from strongswan_exporter.",
                      layout(rows), variables, links)
 
 

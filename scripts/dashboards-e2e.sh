@@ -34,13 +34,22 @@
 #     must fire for that connection and no other, every firing TunnelDown must name the latest failure reason of
 #     its connection when it has one (and only then), and the failure panels must return data for it. Reported
 #     as SKIP only when lab.sh has no provoke command (it prints its usage);
+#   - PKI (issue 16): the lab's gw holds a current base CRL (and possibly a delta CRL) of the root CA, a stale
+#     CRL of the second CA (next update 3 days past) and an expired certificate (CN=expired.lab.test):
+#     StrongSwanCRLStale must fire for the second CA's CRL and for no other issuer (the root CA's CRL must be
+#     in Prometheus, current, so that "no other" means something), StrongSwanCertificateExpired for
+#     expired.lab.test and no other certificate. With E2E_PKI=auto (default) every PKI check, panel query and
+#     recording rule is reported as SKIP when the exporter's scrape has no series of a family it needs (an
+#     exporter or lab from before issue 16); with E2E_PKI=require that is a FAIL;
 #   - runs promtool check metrics on a scrape.
 # It prints PASS/FAIL (SKIP for metrics that cannot exist yet) per check, ends with "N passed, M failed" and exits non-zero
 # on any failure. It stops what it started and brings the terminated tunnel back whatever happens.
 #
 # Environment: LAB_DIR, LAB_NAME, PROMETHEUS (/usr/bin/prometheus), PROMTOOL (promtool), PYTHON (python3),
 # E2E_TUNNEL (1), E2E_TUNNEL_DOWN_FOR (5s), E2E_TIMEOUT (60: seconds for each wait), E2E_FAIL_CONN (fail-psk:
-# the connection lab.sh provoke psk fails), E2E_KEEP=1 keeps the temporary directory (logs, rules, TSDB).
+# the connection lab.sh provoke psk fails), E2E_PKI (auto | require, see above; E2E_PKI_STALE_ISSUER,
+# E2E_PKI_FRESH_ISSUER and E2E_PKI_EXPIRED_CN name the lab's PKI), E2E_KEEP=1 keeps the temporary directory
+# (logs, rules, TSDB).
 # The failure alerts have no `for:` (they fire at the first failure), so the test copy changes only TunnelDown's.
 set -uo pipefail
 
@@ -57,6 +66,24 @@ FAILED_CONN_FAMILIES=(
     strongswan_connection_failures_by_reason_total
     strongswan_connection_last_failure_timestamp_seconds
 )
+# PKI families (issue 16) and the recording rules made of them: without series of them in the exporter's scrape
+# (an exporter or a lab from before issue 16) the PKI checks are SKIP with E2E_PKI=auto, FAIL with require.
+PKI_FAMILIES=(
+    strongswan_crl_info
+    strongswan_crl_this_update_timestamp_seconds
+    strongswan_crl_next_update_timestamp_seconds
+    strongswan_crl_revoked_certificates
+    strongswan_authority_info
+    strongswan_authority_uris
+    strongswan_authority_uri_info
+    strongswan_certificates_loaded
+    strongswan_certificates_undecodable
+)
+# the recording rules made of strongswan_crl_this_update_timestamp_seconds / _next_update_
+PKI_RECORDS=(
+    strongswan:crl_next_update:seconds
+    strongswan:crl_validity_remaining:ratio
+)
 # The alerts on charon's failures: none may fire in the healthy lab.
 FAILURE_ALERTS="StrongSwanTunnelConfigurationError StrongSwanAuthenticationStorm StrongSwanRADIUSNotResponding StrongSwanVirtualIPFailure"
 
@@ -72,6 +99,10 @@ TUNNEL=${E2E_TUNNEL:-1}
 DOWN_FOR=${E2E_TUNNEL_DOWN_FOR:-5s}
 TIMEOUT=${E2E_TIMEOUT:-60}
 FAIL_CONN=${E2E_FAIL_CONN:-fail-psk}
+PKI_MODE=${E2E_PKI:-auto}
+PKI_STALE_ISSUER=${E2E_PKI_STALE_ISSUER:-CN=strongswan-lab Second CA,O=strongswan-lab,C=CH}
+PKI_FRESH_ISSUER=${E2E_PKI_FRESH_ISSUER:-CN=strongswan-lab Root CA,O=strongswan-lab,C=CH}
+PKI_EXPIRED_CN=${E2E_PKI_EXPIRED_CN:-expired.lab.test}
 POLL_INTERVAL=2
 
 passed=0 failed=0 skipped=0
@@ -93,7 +124,7 @@ counted() {
     done < <("$@" 2>&1)
 }
 finish() {
-    ((skipped)) && printf '%d skipped (before any tunnel change or failure: checked again after the outage and lab.sh provoke; or no lab.sh provoke)\n' "$skipped"
+    ((skipped)) && printf '%d skipped (before any tunnel change or failure: checked again after the outage and lab.sh provoke; or no lab.sh provoke; or, with E2E_PKI=auto, PKI families without series)\n' "$skipped"
     printf '%d passed, %d failed\n' "$passed" "$failed"
     ((failed == 0))
     exit
@@ -125,6 +156,7 @@ if [[ $EXPORTER == --static ]]; then
     static_checks
     finish
 fi
+[[ $PKI_MODE == auto || $PKI_MODE == require ]] || { echo "E2E_PKI must be auto or require, not '$PKI_MODE'" >&2; exit 2; }
 [[ -n $EXPORTER && -x $EXPORTER ]] || { echo "usage: $0 EXPORTER_BINARY [LAB_SCRIPT] | --static  (exporter binary missing)" >&2; exit 2; }
 [[ -x $LAB ]] || { echo "lab script $LAB not found" >&2; exit 2; }
 export LAB_DIR=${LAB_DIR:-/tmp/strongswan-lab}
@@ -219,6 +251,33 @@ else
     log "LAB_GW_ENFY not set by the lab: the exporter uses its default error-notify socket"
 fi
 counted "$PY" "$HELPER" exposition-lean --url "$EXP/metrics"
+# Which PKI families has the exporter series of? (E2E_PKI: auto skips the checks that need a missing one.)
+# The certificate and authority collectors run on the configuration clock, at the first poll too: a few
+# polls are plenty.
+for _ in $(seq 5); do
+    PKI_MISSING=()
+    "$PY" "$HELPER" series --url "$EXP/metrics" >"$TMP/series-start.txt" 2>&1
+    for f in "${PKI_FAMILIES[@]}"; do
+        grep -q -E "^$f(\{|\$)" "$TMP/series-start.txt" || PKI_MISSING+=("$f")
+    done
+    ((${#PKI_MISSING[@]} == 0)) && break
+    sleep "$POLL_INTERVAL"
+done
+if ((${#PKI_MISSING[@]} == 0)); then
+    pass "exporter has series of every PKI family (${#PKI_FAMILIES[@]}: CRLs, authorities, list-certs entries by type)"
+elif [[ $PKI_MODE == require ]]; then
+    fail "exporter has series of every PKI family: no series of ${PKI_MISSING[*]} (E2E_PKI=require)"
+else
+    printf 'SKIP PKI checks that need %s: no series in the exporter'"'"'s scrape (exporter or lab from before issue 16; E2E_PKI=require makes this a failure)\n' "${PKI_MISSING[*]}"
+    skipped=$((skipped + 1))
+fi
+UNSUPPORTED_ARGS=()
+if [[ $PKI_MODE == auto ]]; then
+    for m in "${PKI_MISSING[@]}"; do UNSUPPORTED_ARGS+=(--unsupported "$m"); done
+    if [[ " ${PKI_MISSING[*]} " == *" strongswan_crl_"* ]]; then
+        for r in "${PKI_RECORDS[@]}"; do UNSUPPORTED_ARGS+=(--unsupported "$r"); done
+    fi
+fi
 
 # --- Prometheus ------------------------------------------------------------------------------------------
 mkdir -p "$TMP/rules" "$TMP/tsdb"
@@ -288,8 +347,20 @@ sleep 3 # a few scrapes and rule evaluations, so that rates have two samples
 log "evaluating every panel query (instance $INSTANCE)"
 counted "$PY" "$HELPER" panels --prom "$PROM" --timeout "$TIMEOUT" --var "instance=$INSTANCE" \
     --dashboard "$DASH/strongswan-overview.json:conn=.*" \
-    --dashboard "$DASH/strongswan-tunnel.json:conn=$CONN,child=$CHILD" "${PENDING_ARGS[@]}"
-counted "$PY" "$HELPER" rules-health --prom "$PROM" --timeout "$TIMEOUT"
+    --dashboard "$DASH/strongswan-tunnel.json:conn=$CONN,child=$CHILD" "${PENDING_ARGS[@]}" "${UNSUPPORTED_ARGS[@]}"
+counted "$PY" "$HELPER" rules-health --prom "$PROM" --timeout "$TIMEOUT" "${UNSUPPORTED_ARGS[@]}"
+
+# --- PKI alerts (issue 16) -------------------------------------------------------------------------------------
+# gw holds a current CRL of the root CA and a stale one of the second CA (next update 3 days past), and an
+# expired certificate. Neither alert has a `for:`: both fire at the first evaluation that sees the series.
+if [[ $PKI_MODE == auto && " ${PKI_MISSING[*]} " == *" strongswan_crl_next_update_timestamp_seconds "* ]]; then
+    printf 'SKIP StrongSwanCRLStale for the stale CRL only: the exporter has no strongswan_crl_next_update_timestamp_seconds series (E2E_PKI=auto)\n'
+    skipped=$((skipped + 1))
+else
+    log "PKI: StrongSwanCRLStale for $PKI_STALE_ISSUER only, StrongSwanCertificateExpired for $PKI_EXPIRED_CN only"
+    counted "$PY" "$HELPER" pki-alerts --prom "$PROM" --instance "$INSTANCE" --timeout "$TIMEOUT" \
+        --stale-issuer "$PKI_STALE_ISSUER" --fresh-issuer "$PKI_FRESH_ISSUER" --expired-cn "$PKI_EXPIRED_CN"
+fi
 
 # --- alerts before the outage ------------------------------------------------------------------------------
 # Tunnels that are down already (the lab's site-dead has an unreachable peer) fire TunnelDown too; the
