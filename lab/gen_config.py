@@ -5,7 +5,7 @@ Called by lab.sh; writes, under LAB_DIR:
 
   gw/strongswan.conf, peer/strongswan.conf   charon settings (explicit plugin list)
   gw/override.conf, peer/override.conf       included by strongswan.conf, empty (provoke)
-  gw/swanctl/swanctl.conf                    gw: sites, site-trap, site-dead, rw, pool
+  gw/swanctl/swanctl.conf                    gw: sites, site-trap, site-dead, rw, pool, authorities
   peer/swanctl/swanctl.conf                  peer: mirrored sites, site-trap, rw clients
   peer/swanctl/sites-only.conf               peer without the rw clients (staged start)
   gw/addrs.batch, peer/addrs.batch           `ip -batch` lines: the /32s on lo
@@ -31,6 +31,20 @@ RW_POOL = "10.3.0.0/24"
 PROPOSALS = "aes128gcm16-prfsha256-x25519"
 ESP_PROPOSALS = "aes128gcm16"
 PSK = "strongswan-lab-site-psk-0123456789"
+
+# gw's authority sections (issue 16): the second CA with CRL and OCSP URIs and a
+# cert URI base. Nobody answers at these names/addresses (.invalid, TEST-NET-1)
+# and nothing in the lab fetches them: charon loads no revocation or curl
+# plugin, and no tunnel authenticates with the second CA.
+AUTHORITIES = [
+    ("second-ca", [
+        ("cacert", "second-ca.pem"),
+        ("crl_uris", ["http://crl.second-ca.invalid/second-ca.crl",
+                      "http://192.0.2.10:8080/crl?ca=second-ca&format=der"]),
+        ("ocsp_uris", ["http://ocsp.second-ca.invalid:8888/"]),
+        ("cert_uri_base", "http://certs.second-ca.invalid/"),
+    ]),
+]
 
 PER_OCTET = 250                  # host part .1-.250 of each /24
 MAX_TUNNELS = 256 * PER_OCTET
@@ -216,6 +230,9 @@ def gw_swanctl(n, dpd):
     out += block("connections", conns, 0)
     out += block("pools", [("rw-pool", ["addrs = %s" % RW_POOL])], 0)
     out += block("secrets", [("ike-sites", ['secret = "%s"' % PSK])], 0)
+    out += block("authorities", [(name, ["%s = %s" % (key, ", ".join(values) if isinstance(values, list) else values)
+                                         for key, values in settings])
+                                 for name, settings in AUTHORITIES], 0)
     return "\n".join(out) + "\n"
 
 

@@ -211,12 +211,17 @@ pki {
 EOF
 }
 
-pki_() { STRONGSWAN_CONF=$LAB_DIR/tools.conf pki "$@"; }
+# TZ=UTC: pki reads --not-before/--this-update dates and prints dates in local time.
+pki_() { TZ=UTC STRONGSWAN_CONF=$LAB_DIR/tools.conf pki "$@"; }
 
 CA_DN="C=CH, O=strongswan-lab, CN=strongswan-lab Root CA"
 
-# gen_key FILE TYPE SIZE (only if missing)
-gen_key() { [[ -s $1 ]] || pki_ --gen --type "$2" --size "$3" --outform pem >"$1"; }
+# gen_key FILE TYPE SIZE (only if missing; SIZE "" for ed25519)
+gen_key() {
+    [[ -s $1 ]] && return 0
+    pki_ --gen --type "$2" ${3:+--size "$3"} --outform pem >"$1.tmp"
+    mv "$1.tmp" "$1"
+}
 
 # issue CERT KEY DN SAN LIFETIME_DAYS [extra pki args]
 issue() {
@@ -258,6 +263,102 @@ ensure_pki() {
         issue "$p/$name.pem" "$p/$name.key" "C=CH, O=strongswan-lab, CN=$name.lab.test" \
             "$name.lab.test" 365 --flag clientAuth
     done
+    ensure_pki_health
+}
+
+CA2_DN="C=CH, O=strongswan-lab, CN=strongswan-lab Second CA"
+UID_DC_SUBJ="/DC=test/DC=lab/O=strongswan-lab/OU=Ops, Lab + \"Test\"/L=Zürich/UID=jdoe/labAttribute=lab attr/CN=uid-dc.lab.test"
+
+# pki_date OFFSET: a date for pki's --not-before/--this-update (default
+# dateform %d.%m.%y %T, read as UTC by pki_), e.g. pki_date '3 days ago'.
+pki_date() { date -u -d "$1" '+%d.%m.%y %T'; }
+
+# Seconds until a DER CRL's nextUpdate (negative when past).
+crl_next_update_in() {
+    local next
+    next=$(openssl crl -inform DER -in "$1" -noout -nextupdate) || return 1
+    echo $(($(date -u -d "${next#nextUpdate=}" +%s) - $(date +%s)))
+}
+
+# The objects of issue 16 (PKI health) that gw loads besides its own
+# certificates, cached in $LAB_DIR/pki like the rest (see lab/README.md,
+# "PKI objects on gw"): a second CA, CRLs (root CA: base and delta, fresh;
+# second CA: stale), an expired certificate, a certificate with DC/UID/an
+# unknown attribute in its subject, an AA and an attribute certificate, raw
+# public keys. None of it takes part in the lab's tunnels.
+ensure_pki_health() {
+    local p=$LAB_DIR/pki k
+    # second CA (ECDSA P-384), only its stale CRL and the authority section use it
+    if [[ ! -s $p/ca2.pem ]]; then
+        gen_key "$p/ca2.key" ecdsa 384
+        pki_ --self --ca --lifetime 3650 --in "$p/ca2.key" --type priv --dn "$CA2_DN" \
+            --outform pem >"$p/ca2.pem.tmp"
+        mv "$p/ca2.pem.tmp" "$p/ca2.pem"
+    fi
+    # spare certificates of the root CA, revoked by its CRLs, never loaded
+    gen_key "$p/spare.key" ecdsa 256
+    for k in 1 2 3; do
+        issue "$p/revoked-$k.pem" "$p/spare.key" "C=CH, O=strongswan-lab, CN=revoked-$k.lab.test" \
+            "revoked-$k.lab.test" 365
+    done
+    # root CA CRLs: #1 revokes revoked-1; #2 (loaded, base) copies #1 and adds
+    # revoked-2; #3 (loaded, delta of #2) copies #2 and adds revoked-3. All
+    # three again when the delta's nextUpdate is less than 2 days away.
+    if [[ ! -s $p/ca-delta.crl ]] || (($(crl_next_update_in "$p/ca-delta.crl" || echo 0) < 2 * 86400)); then
+        rm -f "$p/ca-1.crl" "$p/ca.crl" "$p/ca-delta.crl"
+        pki_ --signcrl --cacert "$p/ca.pem" --cakey "$p/ca.key" --lifetime 30 \
+            --reason key-compromise --cert "$p/revoked-1.pem" --outform der >"$p/ca-1.crl.tmp"
+        pki_ --signcrl --cacert "$p/ca.pem" --cakey "$p/ca.key" --lifetime 30 --lastcrl "$p/ca-1.crl.tmp" \
+            --reason superseded --cert "$p/revoked-2.pem" --outform der >"$p/ca.crl.tmp"
+        pki_ --signcrl --cacert "$p/ca.pem" --cakey "$p/ca.key" --lifetime 10 --lastcrl "$p/ca.crl.tmp" \
+            --basecrl "$p/ca.crl.tmp" --reason certificate-hold --cert "$p/revoked-3.pem" \
+            --outform der >"$p/ca-delta.crl.tmp"
+        mv "$p/ca-1.crl.tmp" "$p/ca-1.crl"
+        mv "$p/ca.crl.tmp" "$p/ca.crl"
+        mv "$p/ca-delta.crl.tmp" "$p/ca-delta.crl"
+    fi
+    # second CA's CRL: stale (this update 10 days, next update 3 days before it was made), nothing revoked
+    if [[ ! -s $p/ca2-stale.crl ]]; then
+        pki_ --signcrl --cacert "$p/ca2.pem" --cakey "$p/ca2.key" --this-update "$(pki_date '10 days ago')" \
+            --next-update "$(pki_date '3 days ago')" --outform der >"$p/ca2-stale.crl.tmp"
+        mv "$p/ca2-stale.crl.tmp" "$p/ca2-stale.crl"
+    fi
+    # expired: valid for 28 days, ended 2 days before it was made
+    gen_key "$p/expired.key" ecdsa 256
+    issue "$p/expired.pem" "$p/expired.key" "C=CH, O=strongswan-lab, CN=expired.lab.test" \
+        expired.lab.test 28 --not-before "$(pki_date '30 days ago')" --not-after "$(pki_date '2 days ago')"
+    # DC, UID, an escaped OU, UTF-8 and an attribute of an OID openssl does
+    # not know (named by the config only): openssl, since pki cannot write it
+    gen_key "$p/uid-dc.key" ecdsa 256
+    if [[ ! -s $p/uid-dc.pem ]]; then
+        printf '%s\n' 'oid_section = lab_oids' '[ lab_oids ]' 'labAttribute = 1.3.6.1.4.1.99999.1' \
+            '[ req ]' 'distinguished_name = dn' 'string_mask = utf8only' '[ dn ]' \
+            '[ ext ]' 'basicConstraints = CA:FALSE' 'subjectAltName = DNS:uid-dc.lab.test' \
+            'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' >"$p/uid-dc.cnf"
+        openssl req -new -utf8 -config "$p/uid-dc.cnf" -key "$p/uid-dc.key" -subj "$UID_DC_SUBJ" \
+            -out "$p/uid-dc.csr" 2>/dev/null
+        openssl x509 -req -in "$p/uid-dc.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" -days 365 \
+            -extfile "$p/uid-dc.cnf" -extensions ext -out "$p/uid-dc.pem.tmp" 2>/dev/null
+        mv "$p/uid-dc.pem.tmp" "$p/uid-dc.pem"
+    fi
+    # attribute authority (issued by the root CA, loaded from x509aa/) and an
+    # attribute certificate for the holder uid-dc.lab.test (one year)
+    gen_key "$p/aa.key" ecdsa 256
+    issue "$p/aa.pem" "$p/aa.key" "C=CH, O=strongswan-lab, CN=strongswan-lab AA" aa.lab.test 3650
+    if [[ ! -s $p/uid-dc-ac.pem ]]; then
+        pki_ --acert --in "$p/uid-dc.pem" --group lab-admins --group lab-ops --issuercert "$p/aa.pem" \
+            --issuerkey "$p/aa.key" --lifetime 8760 --outform pem >"$p/uid-dc-ac.pem.tmp"
+        mv "$p/uid-dc-ac.pem.tmp" "$p/uid-dc-ac.pem"
+    fi
+    # raw public keys (pubkey/): Ed25519 and ECDSA
+    gen_key "$p/raw-ed25519.key" ed25519 ""
+    gen_key "$p/raw-ecdsa.key" ecdsa 256
+    for k in ed25519 ecdsa; do
+        if [[ ! -s $p/raw-$k.pub ]]; then
+            pki_ --pub --in "$p/raw-$k.key" --type priv --outform pem >"$p/raw-$k.pub.tmp"
+            mv "$p/raw-$k.pub.tmp" "$p/raw-$k.pub"
+        fi
+    done
 }
 
 # cert_row ROLE NAME FILE: one line of certs.tsv
@@ -280,11 +381,22 @@ cert_row() {
 # Put credentials into each daemon's swanctl directories; record gw's certs.
 install_creds() {
     local m=$1 p=$LAB_DIR/pki g=$LAB_DIR/gw/swanctl q=$LAB_DIR/peer/swanctl k name
-    rm -rf "$g"/{x509,x509ca,private} "$q"/{x509,x509ca,private}
-    mkdir -p "$g"/{x509,x509ca,private} "$q"/{x509,x509ca,private}
+    rm -rf "$g"/{x509,x509ca,x509aa,x509ac,x509crl,pubkey,private} "$q"/{x509,x509ca,private}
+    mkdir -p "$g"/{x509,x509ca,x509aa,x509ac,x509crl,pubkey,private} "$q"/{x509,x509ca,private}
     cp "$p/ca.pem" "$g/x509ca/ca.pem"
     cp "$p/ca.pem" "$q/x509ca/ca.pem"
     cp "$p/gw.pem" "$p/expiring.pem" "$g/x509/"
+    # issue 16's PKI objects (ensure_pki_health); the second CA is also the
+    # authority section's cacert (gen_config.py)
+    cp "$p/expired.pem" "$p/uid-dc.pem" "$g/x509/"
+    cp "$p/ca2.pem" "$g/x509ca/second-ca.pem"
+    cp "$p/aa.pem" "$g/x509aa/aa.pem"
+    cp "$p/uid-dc-ac.pem" "$g/x509ac/uid-dc.pem"
+    cp "$p/ca.crl" "$g/x509crl/ca.crl"
+    cp "$p/ca-delta.crl" "$g/x509crl/ca-delta.crl"
+    cp "$p/ca2-stale.crl" "$g/x509crl/second-ca-stale.crl"
+    cp "$p/raw-ed25519.pub" "$g/pubkey/ed25519.pem"
+    cp "$p/raw-ecdsa.pub" "$g/pubkey/ecdsa.pem"
     cp "$p/gw.key" "$g/private/gw.pem"
     for ((k = 1; k <= m; k++)); do
         name=$(printf 'rw-%03d' "$k")
@@ -293,14 +405,19 @@ install_creds() {
     done
     chmod 700 "$g/private" "$q/private"
 
-    # certs.tsv: the certificates gw's list-certs returns: loaded on gw (ca,
-    # gw, expiring) and received from the road warriors once they are up (rw).
+    # certs.tsv: the X.509 certificates gw's list-certs returns: loaded on gw
+    # (ca, gw, expiring, and issue 16's ca2, aa, expired, uid-dc) and received
+    # from the road warriors once they are up (rw).
     {
         printf '# role\tname\tsubject\tserial\tnot_before\tnot_after\tnot_after_unix\tfile\n'
         local f
         for f in ca gw expiring $(for ((k = 1; k <= m; k++)); do printf 'rw-%03d ' "$k"; done); do
             cert_row "${f%%-*}" "$f" "$p/$f.pem"
         done
+        cert_row ca2 ca2 "$p/ca2.pem"
+        cert_row aa aa "$p/aa.pem"
+        cert_row expired expired "$p/expired.pem"
+        cert_row uid-dc uid-dc "$p/uid-dc.pem"
     } >"$LAB_DIR/certs.tsv"
 }
 
@@ -347,6 +464,8 @@ export LAB_DEAD_IKE_ADDR=$DEAD_IKE
 export LAB_RW_POOL=$RW_POOL
 export LAB_RW_POOL_NAME=rw-pool
 export LAB_CERTS=$LAB_DIR/certs.tsv
+export LAB_PKI_DIR=$LAB_DIR/pki
+export LAB_GW_SWANCTL_DIR=$LAB_DIR/gw/swanctl
 export LAB_TUNNELS_TSV=$LAB_DIR/tunnels.tsv
 export LAB_GW_LOG=$LAB_DIR/gw/charon.log
 export LAB_PEER_LOG=$LAB_DIR/peer/charon.log
