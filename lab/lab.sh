@@ -267,7 +267,8 @@ ensure_pki() {
 }
 
 CA2_DN="C=CH, O=strongswan-lab, CN=strongswan-lab Second CA"
-UID_DC_SUBJ="/DC=test/DC=lab/O=strongswan-lab/OU=Ops, Lab + \"Test\"/L=Zürich/UID=jdoe/labAttribute=lab attr/CN=uid-dc.lab.test"
+# openssl -subj: "+" must be escaped (it separates multi-valued RDNs)
+UID_DC_SUBJ='/DC=test/DC=lab/O=strongswan-lab/OU=Ops, Lab \+ "Test"/L=Zürich/UID=jdoe/labAttribute=lab attr/CN=uid-dc.lab.test'
 
 # pki_date OFFSET: a date for pki's --not-before/--this-update (default
 # dateform %d.%m.%y %T, read as UTC by pki_), e.g. pki_date '3 days ago'.
