@@ -7,7 +7,7 @@
 #   lab.sh traffic I BYTES [COUNT] | traffic-all [BYTES]
 #   lab.sh terminate I | initiate I | rekey I [--ike] | churn [ROUNDS]
 #   lab.sh stop|start|restart gw|peer | swanctl ARGS... | logs gw|peer
-#   lab.sh error-notify gw|peer | provoke SCENARIO
+#   lab.sh error-notify gw|peer | provoke SCENARIO | ocsp
 #
 # All state lives under $LAB_DIR (default /tmp/strongswan-lab). Traffic only
 # ever flows between the lab's two namespaces.
@@ -351,6 +351,15 @@ ensure_pki_health() {
             --issuerkey "$p/aa.key" --lifetime 8760 --outform pem >"$p/uid-dc-ac.pem.tmp"
         mv "$p/uid-dc-ac.pem.tmp" "$p/uid-dc-ac.pem"
     fi
+    # for `lab.sh ocsp`: a client certificate of the second CA, never loaded
+    # from a file (ocsp_probe.py loads it with a connection for one attempt)
+    gen_key "$p/ocsp-client.key" ecdsa 256
+    if [[ ! -s $p/ocsp-client.pem ]]; then
+        pki_ --issue --cacert "$p/ca2.pem" --cakey "$p/ca2.key" --type priv --in "$p/ocsp-client.key" \
+            --dn "C=CH, O=strongswan-lab, CN=ocsp-client.lab.test" --san ocsp-client.lab.test --lifetime 365 \
+            --flag clientAuth --outform pem >"$p/ocsp-client.pem.tmp"
+        mv "$p/ocsp-client.pem.tmp" "$p/ocsp-client.pem"
+    fi
     # raw public keys (pubkey/): Ed25519 and ECDSA
     gen_key "$p/raw-ed25519.key" ed25519 ""
     gen_key "$p/raw-ecdsa.key" ecdsa 256
@@ -478,7 +487,7 @@ EOF
 cmd_install() {
     require_root
     export DEBIAN_FRONTEND=noninteractive
-    local pkgs=(strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins strongswan-pki
+    local pkgs=(strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins strongswan-pki
         iproute2 util-linux mount openssl python3 python3-pip procps)
     local missing=() p
     for p in "${pkgs[@]}"; do
@@ -552,6 +561,8 @@ cmd_up() {
     load_config peer
     say "waiting for $m road warriors"
     wait_up "road warriors" "$n" "$m" "$timeout" 30
+    # gw fetches and caches one OCSP response; the tunnels do not depend on it
+    cmd_ocsp || say "warning: gw holds no OCSP response (lab.sh ocsp failed; see $LAB_DIR/gw/charon.log, $LAB_DIR/gw/ocsp-responder.log)"
     say "up: $n site tunnels, $m road warriors in $(since "$t0")s"
     say "env: source $LAB_DIR/env  (or: eval \"\$($0 env)\")"
 }
@@ -832,6 +843,37 @@ cmd_provoke() {
         --lab-dir "$LAB_DIR" "${keep[@]}" "$scn"
 }
 
+# ocsp: gw checks a certificate of the second CA by OCSP once and caches the
+# response (lab/README.md, "OCSP"). The responder (openssl ocsp, signing with
+# the second CA's key) runs in gw's namespace on port $OCSP_PORT for the
+# attempt only.
+OCSP_PORT=8888
+cmd_ocsp() {
+    load_state
+    [[ -n $(charon_pid gw) && -n $(charon_pid peer) ]] || die "both charons must be running"
+    local p=$LAB_DIR/pki idx=$LAB_DIR/pki/ocsp-index.txt serial end subj pid i rc=0 line
+    [[ -s $p/ocsp-client.pem ]] || die "no $p/ocsp-client.pem; run: $0 up"
+    while IFS= read -r line; do
+        case $line in
+        serial=*) serial=${line#serial=} ;;
+        notAfter=*) end=$(date -u -d "${line#notAfter=}" +%y%m%d%H%M%SZ) ;;
+        subject=*) subj=${line#subject=} ;;
+        esac
+    done < <(openssl x509 -in "$p/ocsp-client.pem" -noout -serial -enddate -subject -nameopt compat)
+    printf 'V\t%s\t\t%s\tunknown\t%s\n' "$end" "$serial" "${subj# }" >"$idx"
+    ip netns exec "$GW_NS" openssl ocsp -index "$idx" -port "$OCSP_PORT" -CA "$p/ca2.pem" \
+        -rsigner "$p/ca2.pem" -rkey "$p/ca2.key" -ndays 7 >"$LAB_DIR/gw/ocsp-responder.log" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 100; i++)); do
+        ip netns exec "$GW_NS" ss -Hltn "sport = :$OCSP_PORT" 2>/dev/null | grep -q . && break
+        sleep 0.05
+    done
+    "$PY" "$LAB_SRC/ocsp_probe.py" --gw "$(role_uri gw)" --peer "$(role_uri peer)" --lab-dir "$LAB_DIR" || rc=$?
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    return "$rc"
+}
+
 cmd_logs() {
     local role=${1:-gw}
     role_ns "$role" >/dev/null
@@ -870,6 +912,8 @@ usage: $0 COMMAND [ARGS]
                              connections stay loaded, as a misconfigured tunnel would;
                              --prepare: load and keep them, no attempt)
   provoke --cleanup          unload what provoke --keep left loaded
+  ocsp                       gw checks a certificate of the second CA by OCSP once (responder in
+                             gw's namespace for the attempt) and keeps the response (up does this)
 
 LAB_DIR=$LAB_DIR  LAB_NAME=$LAB_NAME (namespaces $GW_NS, $PEER_NS)
 EOF
@@ -915,6 +959,7 @@ main() {
     logs) cmd_logs "$@" ;;
     error-notify) cmd_error_notify "$@" ;;
     provoke) cmd_provoke "$@" ;;
+    ocsp) cmd_ocsp ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac

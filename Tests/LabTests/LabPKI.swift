@@ -47,6 +47,18 @@ struct LabPKI {
         var identity: [String: String] { ["subject": "", "key_id": keyID] }
     }
 
+    /// One SingleResponse of an OCSP response charon holds.
+    struct OCSPResponse: Equatable {
+        var responder: String
+        var issuer: String
+        var serial: String
+        var status: String
+        var producedAt: Double
+        var thisUpdate: Double
+        var nextUpdate: Double?
+        var identity: [String: String] { ["responder": responder, "issuer": issuer, "serial": serial] }
+    }
+
     struct Authority: Equatable {
         var name: String
         var caSubject: String
@@ -197,6 +209,87 @@ struct LabPKI {
         return AttributeCertificate(
             file: path, holder: holder.subject, issuer: issuer.subject, serial: try colonHex(try one("serial")),
             notBefore: try pkiTime(validity[0]), notAfter: try pkiTime(validity[1]))
+    }
+
+    /// The SingleResponses of OCSP responses (DER, as charon lists them) as `openssl ocsp -resp_text` reads them;
+    /// the newest producedAt of each {responder, issuer, serial}. The responder (byName, which openssl prints in its
+    /// oneline form) and the CertID's issuer (whose name hash `openssl ocsp -issuer` computes for each candidate)
+    /// are named by the loaded certificates with that subject, as openssl writes them; a byKey responder as
+    /// keyid: + colon hex; an issuer no loaded certificate has as sha1: + the hash.
+    static func ocspResponses(_ responses: [Data], loaded: [Certificate]) throws -> [OCSPResponse] {
+        var oneline: [String: String] = [:], nameHashes: [String: String] = [:]
+        for certificate in loaded {
+            let subject = fields(try lines([openssl, "x509", "-in", certificate.file, "-noout", "-subject", "-nameopt", "oneline"]))
+            if let name = subject["subject"] { oneline[name.trimmingCharacters(in: .whitespaces)] = certificate.subject }
+            for line in try lines([openssl, "ocsp", "-issuer", certificate.file, "-serial", "0x01", "-req_text"]) {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.hasPrefix("Issuer Name Hash:") { nameHashes[value(trimmed).lowercased()] = certificate.subject }
+            }
+        }
+        var newest: [[String: String]: OCSPResponse] = [:]
+        for der in responses {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocsp-\(UUID().uuidString).der").path
+            guard FileManager.default.createFile(atPath: path, contents: der) else { throw LabError("cannot write \(path)") }
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let text = try lines([openssl, "ocsp", "-respin", path, "-resp_text", "-noverify"]).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            guard let responderLine = text.first(where: { $0.hasPrefix("Responder Id:") }),
+                  let producedLine = text.first(where: { $0.hasPrefix("Produced At:") }) else {
+                throw LabError("openssl ocsp -resp_text printed no responder or producedAt: \(text)")
+            }
+            let responderText = value(responderLine)
+            let responder: String
+            if let name = oneline[responderText] {
+                responder = name
+            } else if responderText.allSatisfy(\.isHexDigit) {
+                responder = "keyid:" + (try colonHex(responderText))
+            } else {
+                throw LabError("the OCSP responder \(responderText) is not the subject of a loaded certificate")
+            }
+            let produced = try opensslTime(value(producedLine))
+            var singles: [OCSPResponse] = []
+            for line in text.prefix(while: { $0 != "Response Extensions:" }) {
+                if line == "Certificate ID:" {
+                    singles.append(OCSPResponse(responder: responder, issuer: "", serial: "", status: "", producedAt: produced,
+                                                thisUpdate: 0, nextUpdate: nil))
+                } else if !singles.isEmpty {
+                    let last = singles.count - 1
+                    if line.hasPrefix("Issuer Name Hash:") {
+                        let hash = value(line).lowercased()
+                        singles[last].issuer = nameHashes[hash] ?? "sha1:" + hash
+                    } else if line.hasPrefix("Serial Number:") {
+                        singles[last].serial = try colonHex(value(line))
+                    } else if line.hasPrefix("Cert Status:") {
+                        singles[last].status = value(line)
+                    } else if line.hasPrefix("This Update:") {
+                        singles[last].thisUpdate = try opensslTime(value(line))
+                    } else if line.hasPrefix("Next Update:") {
+                        singles[last].nextUpdate = try opensslTime(value(line))
+                    }
+                }
+            }
+            for single in singles where (newest[single.identity]?.producedAt ?? -.infinity) < single.producedAt {
+                newest[single.identity] = single
+            }
+        }
+        return Array(newest.values)
+    }
+
+    /// The text after the first ": " of an openssl text line.
+    static func value(_ line: String) -> String {
+        guard let colon = line.firstIndex(of: ":") else { return "" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// openssl's text dates: "Dec  7 00:46:32 2026 GMT".
+    static func opensslTime(_ text: String) throws -> Double {
+        let words = text.split(separator: " ").map(String.init)
+        guard words.count == 5, words[4] == "GMT", let month = months.firstIndex(of: words[0]), let day = Int(words[1]),
+              let year = Int(words[3]) else { throw LabError("not an openssl time: \(text)") }
+        let time = words[2].split(separator: ":").compactMap { Int($0) }
+        guard time.count == 3 else { throw LabError("not an openssl time: \(text)") }
+        return try utc(year, month + 1, day, time[0], time[1], time[2])
     }
 
     static let keyTypes = ["rsaEncryption": "RSA", "id-ecPublicKey": "ECDSA", "ED25519": "ED25519", "ED448": "ED448"]

@@ -7,20 +7,22 @@ import XCTest
 /// Issue 16 (PKI health) against gw of the real lab: every object gw loads from its swanctl directory — X.509
 /// certificates (an expired one, one whose subject has DC, UID, an escaped OU, UTF-8 and an attribute of an OID
 /// openssl does not know), two CAs, an AA, the root CA's base and delta CRLs, the second CA's stale CRL, an
-/// attribute certificate, raw public keys — and its authority section appear exactly once, with the values
-/// openssl and strongSwan's `pki` read from the same files (``LabPKI``), on `/metrics` and in `dump`; and
+/// attribute certificate, raw public keys — the OCSP response it fetched (`lab.sh ocsp`) and its authority section
+/// appear exactly once, with the values openssl and strongSwan's `pki` read from the same files (``LabPKI``) and from
+/// the same response, on `/metrics` and in `dump`; and
 /// `strongswan_exporter_duplicate_series_dropped` is 0 in both.
 final class PKIAgainstLabTests: XCTestCase {
     func testDumpStatesWhatOpenSSLReadsFromTheLoadedFiles() throws {
         let lab = try LabEnvironment.require()
         let pki = try LabPKI.read()
-        let listCerts = try lab.pythonVICI("list-certs") as? [[String: Any]] ?? []
+        let listCerts = try listCertsWithAnOCSPResponse(lab)
         check(try ExpositionParser().parse(try lab.dump()), pki, listCerts: listCerts, source: "dump")
     }
 
     func testMetricsStateWhatOpenSSLReadsFromTheLoadedFiles() throws {
         let lab = try LabEnvironment.require()
         let pki = try LabPKI.read()
+        _ = try listCertsWithAnOCSPResponse(lab)
         let exporter = try ExporterProcess(lab: lab, arguments: [])
         defer { _ = exporter.stop() }
         // The configuration queries (list-certs, list-authorities) belong to the first poll; wait for their families
@@ -65,6 +67,33 @@ final class PKIAgainstLabTests: XCTestCase {
         XCTAssertNotNil(pki.authorities.first?.certURIBase)
     }
 
+    /// gw's list-certs (strongSwan's Python client) once gw holds an OCSP response: `lab.sh up` makes it fetch one
+    /// (`lab.sh ocsp`), a restart of gw (other tests) empties its cache, then this runs `lab.sh ocsp` again.
+    func listCertsWithAnOCSPResponse(_ lab: LabEnvironment) throws -> [[String: Any]] {
+        var listCerts = try lab.pythonVICI("list-certs") as? [[String: Any]] ?? []
+        if !listCerts.contains(where: { $0["type"] as? String == "OCSP_RESPONSE" }) {
+            let (status, output, errors) = try LabEnvironment.run(lab.script, ["ocsp"])
+            XCTAssertEqual(status, 0, "lab.sh ocsp: \(String(decoding: output, as: UTF8.self)) \(errors)")
+            listCerts = try lab.pythonVICI("list-certs") as? [[String: Any]] ?? []
+        }
+        return listCerts
+    }
+
+    /// The DER of each entry of `type` in list-certs as vici_dump.py prints it ({"$hex": …} for binary values).
+    func data(_ listCerts: [[String: Any]], type: String) -> [Data] {
+        listCerts.filter { $0["type"] as? String == type }.compactMap { entry in
+            guard let hex = (entry["data"] as? [String: Any])?["$hex"] as? String else { return nil }
+            var bytes: [UInt8] = []
+            var index = hex.startIndex
+            while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex),
+                  let byte = UInt8(hex[index..<next], radix: 16) {
+                bytes.append(byte)
+                index = next
+            }
+            return bytes.count * 2 == hex.count ? Data(bytes) : nil
+        }
+    }
+
     // MARK: - The comparison
 
     /// Asserts that `exposition` holds `family` exactly as `expected` says (every series, every value).
@@ -95,7 +124,7 @@ final class PKIAgainstLabTests: XCTestCase {
         // Every entry of list-certs counted by its type (as strongSwan's Python client reads them), none undecodable.
         var byType: [String: Int] = [:]
         for entry in listCerts { byType[entry["type"] as? String ?? "?", default: 0] += 1 }
-        XCTAssertEqual(Set(byType.keys), ["X509", "X509_CRL", "X509_AC", "PUBKEY"], "\(source): what gw lists")
+        XCTAssertEqual(Set(byType.keys), ["X509", "X509_CRL", "X509_AC", "PUBKEY", "OCSP_RESPONSE"], "\(source): what gw lists")
         assertFamily(exposition, "strongswan_certificates_loaded", byType.map { (["type": $0.key], Double($0.value)) }, source: source)
         assertFamily(exposition, "strongswan_certificates_undecodable", byType.keys.map { (["type": $0], 0) }, source: source)
 
@@ -128,6 +157,24 @@ final class PKIAgainstLabTests: XCTestCase {
         assertFamily(exposition, "strongswan_crl_next_update_timestamp_seconds",
                      pki.crls.compactMap { crl in crl.nextUpdate.map { (crl.identity, $0) } }, source: source)
         assertFamily(exposition, "strongswan_crl_revoked_certificates", pki.crls.map { ($0.identity, Double($0.revoked)) }, source: source)
+
+        // OCSP responses charon fetched and cached (lab.sh ocsp), read by openssl from the DER strongSwan's Python
+        // client got from the same daemon.
+        do {
+            let ders = data(listCerts, type: "OCSP_RESPONSE")
+            XCTAssertEqual(ders.count, byType["OCSP_RESPONSE"] ?? 0, "\(source): OCSP responses with data")
+            let responses = try LabPKI.ocspResponses(ders, loaded: pki.certificates)
+            XCTAssertFalse(responses.isEmpty, "\(source): gw holds an OCSP response")
+            assertFamily(exposition, "strongswan_ocsp_response_info", responses.map {
+                ($0.identity.merging(["status": $0.status]) { a, _ in a }, 1)
+            }, source: source)
+            assertFamily(exposition, "strongswan_ocsp_response_produced_timestamp_seconds", responses.map { ($0.identity, $0.producedAt) }, source: source)
+            assertFamily(exposition, "strongswan_ocsp_response_this_update_timestamp_seconds", responses.map { ($0.identity, $0.thisUpdate) }, source: source)
+            assertFamily(exposition, "strongswan_ocsp_response_next_update_timestamp_seconds",
+                         responses.compactMap { response in response.nextUpdate.map { (response.identity, $0) } }, source: source)
+        } catch {
+            XCTFail("\(source): reading the OCSP responses: \(error)")
+        }
 
         // Attribute certificates.
         let acs = pki.attributeCertificates

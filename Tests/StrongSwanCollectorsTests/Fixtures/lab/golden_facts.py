@@ -3,7 +3,7 @@
 without the exporter's decoder: strongSwan's own Python client (PyPI `vici`,
 its `vici.protocol` Packet and Message classes) decodes the frames,
 `openssl x509` / `openssl crl` (-nameopt RFC2253,-esc_msb) read the
-certificates and CRLs, `pki --print` the attribute certificate and
+certificates and CRLs, `openssl ocsp -resp_text` the OCSP responses, `pki --print` the attribute certificate and
 `pki --keyid` / `openssl asn1parse` the raw public keys (pki: Debian's
 strongswan-pki).
 
@@ -253,6 +253,62 @@ def attribute_certificate(der, x509):
     }
 
 
+def der_file(der, suffix=".der"):
+    handle = tempfile.NamedTemporaryFile(suffix=suffix)
+    handle.write(der)
+    handle.flush()
+    return handle
+
+
+def issuer_name_hash(der):
+    """SHA-1 of a certificate's subject as `openssl ocsp` puts it in a CertID (Issuer Name Hash) for this issuer."""
+    with der_file(der) as cert, tempfile.NamedTemporaryFile(suffix=".pem") as pem:
+        run(["openssl", "x509", "-inform", "DER", "-in", cert.name, "-out", pem.name])
+        for line in run(["openssl", "ocsp", "-issuer", pem.name, "-serial", "0x01", "-req_text"]).split("\n"):
+            if line.strip().startswith("Issuer Name Hash:"):
+                return line.split(":", 1)[1].strip().lower()
+    raise ValueError("openssl ocsp printed no Issuer Name Hash")
+
+
+def ocsp_response(der, x509):
+    """The SingleResponses of an OCSP response as `openssl ocsp -resp_text` reads them. The responder (byName, printed
+    in openssl's oneline form) and the CertID's issuer (by its name hash) are named by the loaded certificates with
+    that subject, as openssl writes those subjects (RFC 4514); a byKey responder as keyid: + colon hex."""
+    with der_file(der) as handle:
+        lines = [l.strip() for l in run(["openssl", "ocsp", "-respin", handle.name, "-resp_text", "-noverify"]).split("\n")]
+    value = lambda line: line.split(":", 1)[1].strip()
+    responder_text = value(next(l for l in lines if l.startswith("Responder Id:")))
+    oneline = {run(["openssl", "x509", "-inform", "DER", "-noout", "-subject", "-nameopt", "oneline"], d)
+               .split("=", 1)[1].strip(): c["subject"] for d, c in x509}
+    if responder_text in oneline:
+        responder = oneline[responder_text]
+    elif all(ch in "0123456789ABCDEFabcdef" for ch in responder_text):
+        responder = "keyid:" + colon_hex(responder_text)
+    else:
+        raise ValueError("OCSP responder %s is not a loaded certificate's subject" % responder_text)
+    produced = openssl_time(value(next(l for l in lines if l.startswith("Produced At:"))))
+    hashes = {issuer_name_hash(d): c["subject"] for d, c in x509}
+    out, single = [], None
+    for line in lines[:lines.index("Response Extensions:") if "Response Extensions:" in lines else len(lines)]:
+        if line == "Certificate ID:":
+            single = {"responder": responder, "produced": produced, "next_update": None}
+            out.append(single)
+        elif single is None:
+            continue
+        elif line.startswith("Issuer Name Hash:"):
+            name_hash = value(line).lower()
+            single["issuer"] = hashes.get(name_hash, "sha1:" + name_hash)
+        elif line.startswith("Serial Number:"):
+            single["serial"] = colon_hex(value(line))
+        elif line.startswith("Cert Status:"):
+            single["status"] = value(line)
+        elif line.startswith("This Update:"):
+            single["this_update"] = openssl_time(value(line))
+        elif line.startswith("Next Update:"):
+            single["next_update"] = openssl_time(value(line))
+    return out
+
+
 KEY_TYPES = {"rsaEncryption": "RSA", "id-ecPublicKey": "ECDSA", "ED25519": "ED25519", "ED448": "ED448"}
 
 
@@ -314,6 +370,25 @@ def pki_families(cert_events, authority_events):
                    [(ident(c), c["next_update"]) for c in crls if c["next_update"] is not None]),
             family("strongswan_crl_revoked_certificates", [(ident(c), c["revoked"]) for c in crls]),
         ]
+
+    # OCSP responses: one identity per SingleResponse {responder, issuer, serial}; the newest producedAt wins.
+    newest = {}
+    for event in by_type.get("OCSP_RESPONSE", []):
+        for single in ocsp_response(event["data"], x509):
+            key = (single["responder"], single["issuer"], single["serial"])
+            if key not in newest or single["produced"] > newest[key]["produced"]:
+                newest[key] = single
+    singles = list(newest.values())
+    ident = lambda r: {"responder": r["responder"], "issuer": r["issuer"], "serial": r["serial"]}
+    if singles:
+        out += [
+            family("strongswan_ocsp_response_info", [(dict(ident(r), status=r["status"]), 1) for r in singles]),
+            family("strongswan_ocsp_response_produced_timestamp_seconds", [(ident(r), r["produced"]) for r in singles]),
+            family("strongswan_ocsp_response_this_update_timestamp_seconds", [(ident(r), r["this_update"]) for r in singles]),
+        ]
+        samples = [(ident(r), r["next_update"]) for r in singles if r["next_update"] is not None]
+        if samples:
+            out.append(family("strongswan_ocsp_response_next_update_timestamp_seconds", samples))
 
     acs = [attribute_certificate(e["data"], x509) for e in by_type.get("X509_AC", [])]
     ident = lambda a: {"holder": a["holder"], "issuer": a["issuer"], "serial": a["serial"]}
