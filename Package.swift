@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
@@ -69,7 +71,12 @@ let package = Package(
                 "VICI",
                 "ErrorNotify",
                 "PrometheusExposition",
+                // X.509 certificates; DER for what swift-certificates does not parse (CRLs, OCSP responses,
+                // attribute certificates, names rendered as RFC 4514 says); SHA-1 for key identifiers and
+                // OCSP issuer-name hashes.
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Layer 2: the HTTP server (routing, connection guard, limits, TLS, web config, basic auth, rate

@@ -13,6 +13,7 @@ public enum CollectorCatalogue {
         CountersCollector.self,
         PoolsCollector.self,
         CertsCollector.self,
+        AuthoritiesCollector.self,
     ]
 
     /// The names of all collectors, in order.

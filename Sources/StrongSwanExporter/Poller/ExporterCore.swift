@@ -280,8 +280,10 @@ public actor ExporterCore {
             if let notifyUp { metrics.add(notifyUp) }
             failures.render(into: &metrics)
         }
-        renderSelfMetrics(into: &metrics)
+        // Counted before the self-metrics render it, so every rendering (and `dump`'s only one) reports its
+        // own drops, not the previous rendering's.
         droppedDuplicates = metrics.droppedSampleCount
+        renderSelfMetrics(into: &metrics)
         // The text stays resident only while scrapes without gzip read it (see IdentityText).
         let snapshot = Snapshot(rendering: metrics, renderedAt: now,
                                 keepingIdentity: store.snapshot?.identityWasRead ?? false)
@@ -328,7 +330,7 @@ public actor ExporterCore {
         for name in TunnelLedger.eventNames { events?.add(Double(eventsReceived[name] ?? 0), [name]) }
         var dropped = gauge(
             "strongswan_exporter_duplicate_series_dropped",
-            "Series dropped from the latest rendering because an identical series was already present (should be 0).")
+            "Series dropped from this rendering because an identical series was already present (should be 0).")
         dropped?.add(Double(droppedDuplicates))
         for family in [build, success, duration, lastSuccess, lastPoll, pollDuration, polls, reconnectFamily, events, dropped] {
             if let family, !family.isEmpty { metrics.add(family) }
