@@ -35,7 +35,7 @@ release:
 # Debian packages the build, the tests and the lab need (idempotent; quiet when already installed).
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  pkgs="strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins strongswan-pki prometheus libsystemd-dev pkg-config libcrypt-dev zlib1g-dev iproute2 openssl gzip python3-pip wrk curl"; \
+	  pkgs="strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins strongswan-pki prometheus libsystemd-dev pkg-config libcrypt-dev zlib1g-dev iproute2 openssl gzip python3-pip wrk curl"; \
 	  missing=""; for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \

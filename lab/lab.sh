@@ -7,7 +7,7 @@
 #   lab.sh traffic I BYTES [COUNT] | traffic-all [BYTES]
 #   lab.sh terminate I | initiate I | rekey I [--ike] | churn [ROUNDS]
 #   lab.sh stop|start|restart gw|peer | swanctl ARGS... | logs gw|peer
-#   lab.sh error-notify gw|peer | provoke SCENARIO
+#   lab.sh error-notify gw|peer | provoke SCENARIO | ocsp
 #
 # All state lives under $LAB_DIR (default /tmp/strongswan-lab). Traffic only
 # ever flows between the lab's two namespaces.
@@ -211,12 +211,17 @@ pki {
 EOF
 }
 
-pki_() { STRONGSWAN_CONF=$LAB_DIR/tools.conf pki "$@"; }
+# TZ=UTC: pki reads --not-before/--this-update dates and prints dates in local time.
+pki_() { TZ=UTC STRONGSWAN_CONF=$LAB_DIR/tools.conf pki "$@"; }
 
 CA_DN="C=CH, O=strongswan-lab, CN=strongswan-lab Root CA"
 
-# gen_key FILE TYPE SIZE (only if missing)
-gen_key() { [[ -s $1 ]] || pki_ --gen --type "$2" --size "$3" --outform pem >"$1"; }
+# gen_key FILE TYPE SIZE (only if missing; SIZE "" for ed25519)
+gen_key() {
+    [[ -s $1 ]] && return 0
+    pki_ --gen --type "$2" ${3:+--size "$3"} --outform pem >"$1.tmp"
+    mv "$1.tmp" "$1"
+}
 
 # issue CERT KEY DN SAN LIFETIME_DAYS [extra pki args]
 issue() {
@@ -258,6 +263,112 @@ ensure_pki() {
         issue "$p/$name.pem" "$p/$name.key" "C=CH, O=strongswan-lab, CN=$name.lab.test" \
             "$name.lab.test" 365 --flag clientAuth
     done
+    ensure_pki_health
+}
+
+CA2_DN="C=CH, O=strongswan-lab, CN=strongswan-lab Second CA"
+# openssl -subj: "+" must be escaped (it separates multi-valued RDNs)
+UID_DC_SUBJ='/DC=test/DC=lab/O=strongswan-lab/OU=Ops, Lab \+ "Test"/L=Zürich/UID=jdoe/labAttribute=lab attr/CN=uid-dc.lab.test'
+
+# pki_date OFFSET: a date for pki's --not-before/--this-update (default
+# dateform %d.%m.%y %T, read as UTC by pki_), e.g. pki_date '3 days ago'.
+pki_date() { date -u -d "$1" '+%d.%m.%y %T'; }
+
+# Seconds until a DER CRL's nextUpdate (negative when past).
+crl_next_update_in() {
+    local next
+    next=$(openssl crl -inform DER -in "$1" -noout -nextupdate) || return 1
+    echo $(($(date -u -d "${next#nextUpdate=}" +%s) - $(date +%s)))
+}
+
+# The objects of issue 16 (PKI health) that gw loads besides its own
+# certificates, cached in $LAB_DIR/pki like the rest (see lab/README.md,
+# "PKI objects on gw"): a second CA, CRLs (root CA: base and delta, fresh;
+# second CA: stale), an expired certificate, a certificate with DC/UID/an
+# unknown attribute in its subject, an AA and an attribute certificate, raw
+# public keys. None of it takes part in the lab's tunnels.
+ensure_pki_health() {
+    local p=$LAB_DIR/pki k
+    # second CA (ECDSA P-384), only its stale CRL and the authority section use it
+    if [[ ! -s $p/ca2.pem ]]; then
+        gen_key "$p/ca2.key" ecdsa 384
+        pki_ --self --ca --lifetime 3650 --in "$p/ca2.key" --type priv --dn "$CA2_DN" \
+            --outform pem >"$p/ca2.pem.tmp"
+        mv "$p/ca2.pem.tmp" "$p/ca2.pem"
+    fi
+    # spare certificates of the root CA, revoked by its CRLs, never loaded
+    gen_key "$p/spare.key" ecdsa 256
+    for k in 1 2 3; do
+        issue "$p/revoked-$k.pem" "$p/spare.key" "C=CH, O=strongswan-lab, CN=revoked-$k.lab.test" \
+            "revoked-$k.lab.test" 365
+    done
+    # root CA CRLs: #1 revokes revoked-1; #2 (loaded, base) copies #1 and adds
+    # revoked-2; #3 (loaded, delta of #2) copies #2 and adds revoked-3. All
+    # three again when the delta's nextUpdate is less than 2 days away.
+    if [[ ! -s $p/ca-delta.crl ]] || (($(crl_next_update_in "$p/ca-delta.crl" || echo 0) < 2 * 86400)); then
+        rm -f "$p/ca-1.crl" "$p/ca.crl" "$p/ca-delta.crl"
+        pki_ --signcrl --cacert "$p/ca.pem" --cakey "$p/ca.key" --lifetime 30 \
+            --reason key-compromise --cert "$p/revoked-1.pem" --outform der >"$p/ca-1.crl.tmp"
+        pki_ --signcrl --cacert "$p/ca.pem" --cakey "$p/ca.key" --lifetime 30 --lastcrl "$p/ca-1.crl.tmp" \
+            --reason superseded --cert "$p/revoked-2.pem" --outform der >"$p/ca.crl.tmp"
+        pki_ --signcrl --cacert "$p/ca.pem" --cakey "$p/ca.key" --lifetime 10 --lastcrl "$p/ca.crl.tmp" \
+            --basecrl "$p/ca.crl.tmp" --reason certificate-hold --cert "$p/revoked-3.pem" \
+            --outform der >"$p/ca-delta.crl.tmp"
+        mv "$p/ca-1.crl.tmp" "$p/ca-1.crl"
+        mv "$p/ca.crl.tmp" "$p/ca.crl"
+        mv "$p/ca-delta.crl.tmp" "$p/ca-delta.crl"
+    fi
+    # second CA's CRL: stale (this update 10 days, next update 3 days before it was made), nothing revoked
+    if [[ ! -s $p/ca2-stale.crl ]]; then
+        pki_ --signcrl --cacert "$p/ca2.pem" --cakey "$p/ca2.key" --this-update "$(pki_date '10 days ago')" \
+            --next-update "$(pki_date '3 days ago')" --outform der >"$p/ca2-stale.crl.tmp"
+        mv "$p/ca2-stale.crl.tmp" "$p/ca2-stale.crl"
+    fi
+    # expired: valid for 28 days, ended 2 days before it was made
+    gen_key "$p/expired.key" ecdsa 256
+    issue "$p/expired.pem" "$p/expired.key" "C=CH, O=strongswan-lab, CN=expired.lab.test" \
+        expired.lab.test 28 --not-before "$(pki_date '30 days ago')" --not-after "$(pki_date '2 days ago')"
+    # DC, UID, an escaped OU, UTF-8 and an attribute of an OID openssl does
+    # not know (named by the config only): openssl, since pki cannot write it
+    gen_key "$p/uid-dc.key" ecdsa 256
+    if [[ ! -s $p/uid-dc.pem ]]; then
+        printf '%s\n' 'oid_section = lab_oids' '[ lab_oids ]' 'labAttribute = 1.3.6.1.4.1.99999.1' \
+            '[ req ]' 'distinguished_name = dn' 'string_mask = utf8only' '[ dn ]' \
+            '[ ext ]' 'basicConstraints = CA:FALSE' 'subjectAltName = DNS:uid-dc.lab.test' \
+            'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' >"$p/uid-dc.cnf"
+        openssl req -new -utf8 -config "$p/uid-dc.cnf" -key "$p/uid-dc.key" -subj "$UID_DC_SUBJ" \
+            -out "$p/uid-dc.csr" 2>/dev/null
+        openssl x509 -req -in "$p/uid-dc.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" -days 365 \
+            -extfile "$p/uid-dc.cnf" -extensions ext -out "$p/uid-dc.pem.tmp" 2>/dev/null
+        mv "$p/uid-dc.pem.tmp" "$p/uid-dc.pem"
+    fi
+    # attribute authority (issued by the root CA, loaded from x509aa/) and an
+    # attribute certificate for the holder uid-dc.lab.test (one year)
+    gen_key "$p/aa.key" ecdsa 256
+    issue "$p/aa.pem" "$p/aa.key" "C=CH, O=strongswan-lab, CN=strongswan-lab AA" aa.lab.test 3650
+    if [[ ! -s $p/uid-dc-ac.pem ]]; then
+        pki_ --acert --in "$p/uid-dc.pem" --group lab-admins --group lab-ops --issuercert "$p/aa.pem" \
+            --issuerkey "$p/aa.key" --lifetime 8760 --outform pem >"$p/uid-dc-ac.pem.tmp"
+        mv "$p/uid-dc-ac.pem.tmp" "$p/uid-dc-ac.pem"
+    fi
+    # for `lab.sh ocsp`: a client certificate of the second CA, never loaded
+    # from a file (ocsp_probe.py loads it with a connection for one attempt)
+    gen_key "$p/ocsp-client.key" ecdsa 256
+    if [[ ! -s $p/ocsp-client.pem ]]; then
+        pki_ --issue --cacert "$p/ca2.pem" --cakey "$p/ca2.key" --type priv --in "$p/ocsp-client.key" \
+            --dn "C=CH, O=strongswan-lab, CN=ocsp-client.lab.test" --san ocsp-client.lab.test --lifetime 365 \
+            --flag clientAuth --outform pem >"$p/ocsp-client.pem.tmp"
+        mv "$p/ocsp-client.pem.tmp" "$p/ocsp-client.pem"
+    fi
+    # raw public keys (pubkey/): Ed25519 and ECDSA
+    gen_key "$p/raw-ed25519.key" ed25519 ""
+    gen_key "$p/raw-ecdsa.key" ecdsa 256
+    for k in ed25519 ecdsa; do
+        if [[ ! -s $p/raw-$k.pub ]]; then
+            pki_ --pub --in "$p/raw-$k.key" --type priv --outform pem >"$p/raw-$k.pub.tmp"
+            mv "$p/raw-$k.pub.tmp" "$p/raw-$k.pub"
+        fi
+    done
 }
 
 # cert_row ROLE NAME FILE: one line of certs.tsv
@@ -280,11 +391,22 @@ cert_row() {
 # Put credentials into each daemon's swanctl directories; record gw's certs.
 install_creds() {
     local m=$1 p=$LAB_DIR/pki g=$LAB_DIR/gw/swanctl q=$LAB_DIR/peer/swanctl k name
-    rm -rf "$g"/{x509,x509ca,private} "$q"/{x509,x509ca,private}
-    mkdir -p "$g"/{x509,x509ca,private} "$q"/{x509,x509ca,private}
+    rm -rf "$g"/{x509,x509ca,x509aa,x509ac,x509crl,pubkey,private} "$q"/{x509,x509ca,private}
+    mkdir -p "$g"/{x509,x509ca,x509aa,x509ac,x509crl,pubkey,private} "$q"/{x509,x509ca,private}
     cp "$p/ca.pem" "$g/x509ca/ca.pem"
     cp "$p/ca.pem" "$q/x509ca/ca.pem"
     cp "$p/gw.pem" "$p/expiring.pem" "$g/x509/"
+    # issue 16's PKI objects (ensure_pki_health); the second CA is also the
+    # authority section's cacert (gen_config.py)
+    cp "$p/expired.pem" "$p/uid-dc.pem" "$g/x509/"
+    cp "$p/ca2.pem" "$g/x509ca/second-ca.pem"
+    cp "$p/aa.pem" "$g/x509aa/aa.pem"
+    cp "$p/uid-dc-ac.pem" "$g/x509ac/uid-dc.pem"
+    cp "$p/ca.crl" "$g/x509crl/ca.crl"
+    cp "$p/ca-delta.crl" "$g/x509crl/ca-delta.crl"
+    cp "$p/ca2-stale.crl" "$g/x509crl/second-ca-stale.crl"
+    cp "$p/raw-ed25519.pub" "$g/pubkey/ed25519.pem"
+    cp "$p/raw-ecdsa.pub" "$g/pubkey/ecdsa.pem"
     cp "$p/gw.key" "$g/private/gw.pem"
     for ((k = 1; k <= m; k++)); do
         name=$(printf 'rw-%03d' "$k")
@@ -293,14 +415,19 @@ install_creds() {
     done
     chmod 700 "$g/private" "$q/private"
 
-    # certs.tsv: the certificates gw's list-certs returns: loaded on gw (ca,
-    # gw, expiring) and received from the road warriors once they are up (rw).
+    # certs.tsv: the X.509 certificates gw's list-certs returns: loaded on gw
+    # (ca, gw, expiring, and issue 16's ca2, aa, expired, uid-dc) and received
+    # from the road warriors once they are up (rw).
     {
         printf '# role\tname\tsubject\tserial\tnot_before\tnot_after\tnot_after_unix\tfile\n'
         local f
         for f in ca gw expiring $(for ((k = 1; k <= m; k++)); do printf 'rw-%03d ' "$k"; done); do
             cert_row "${f%%-*}" "$f" "$p/$f.pem"
         done
+        cert_row ca2 ca2 "$p/ca2.pem"
+        cert_row aa aa "$p/aa.pem"
+        cert_row expired expired "$p/expired.pem"
+        cert_row uid-dc uid-dc "$p/uid-dc.pem"
     } >"$LAB_DIR/certs.tsv"
 }
 
@@ -347,6 +474,8 @@ export LAB_DEAD_IKE_ADDR=$DEAD_IKE
 export LAB_RW_POOL=$RW_POOL
 export LAB_RW_POOL_NAME=rw-pool
 export LAB_CERTS=$LAB_DIR/certs.tsv
+export LAB_PKI_DIR=$LAB_DIR/pki
+export LAB_GW_SWANCTL_DIR=$LAB_DIR/gw/swanctl
 export LAB_TUNNELS_TSV=$LAB_DIR/tunnels.tsv
 export LAB_GW_LOG=$LAB_DIR/gw/charon.log
 export LAB_PEER_LOG=$LAB_DIR/peer/charon.log
@@ -358,7 +487,7 @@ EOF
 cmd_install() {
     require_root
     export DEBIAN_FRONTEND=noninteractive
-    local pkgs=(strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins strongswan-pki
+    local pkgs=(strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins strongswan-pki
         iproute2 util-linux mount openssl python3 python3-pip procps)
     local missing=() p
     for p in "${pkgs[@]}"; do
@@ -432,6 +561,8 @@ cmd_up() {
     load_config peer
     say "waiting for $m road warriors"
     wait_up "road warriors" "$n" "$m" "$timeout" 30
+    # gw fetches and caches one OCSP response; the tunnels do not depend on it
+    cmd_ocsp || say "warning: gw holds no OCSP response (lab.sh ocsp failed; see $LAB_DIR/gw/charon.log, $LAB_DIR/gw/ocsp-responder.log)"
     say "up: $n site tunnels, $m road warriors in $(since "$t0")s"
     say "env: source $LAB_DIR/env  (or: eval \"\$($0 env)\")"
 }
@@ -712,6 +843,37 @@ cmd_provoke() {
         --lab-dir "$LAB_DIR" "${keep[@]}" "$scn"
 }
 
+# ocsp: gw checks a certificate of the second CA by OCSP once and caches the
+# response (lab/README.md, "OCSP"). The responder (openssl ocsp, signing with
+# the second CA's key) runs in gw's namespace on port $OCSP_PORT for the
+# attempt only.
+OCSP_PORT=8888
+cmd_ocsp() {
+    load_state
+    [[ -n $(charon_pid gw) && -n $(charon_pid peer) ]] || die "both charons must be running"
+    local p=$LAB_DIR/pki idx=$LAB_DIR/pki/ocsp-index.txt serial end subj pid i rc=0 line
+    [[ -s $p/ocsp-client.pem ]] || die "no $p/ocsp-client.pem; run: $0 up"
+    while IFS= read -r line; do
+        case $line in
+        serial=*) serial=${line#serial=} ;;
+        notAfter=*) end=$(date -u -d "${line#notAfter=}" +%y%m%d%H%M%SZ) ;;
+        subject=*) subj=${line#subject=} ;;
+        esac
+    done < <(openssl x509 -in "$p/ocsp-client.pem" -noout -serial -enddate -subject -nameopt compat)
+    printf 'V\t%s\t\t%s\tunknown\t%s\n' "$end" "$serial" "${subj# }" >"$idx"
+    ip netns exec "$GW_NS" openssl ocsp -index "$idx" -port "$OCSP_PORT" -CA "$p/ca2.pem" \
+        -rsigner "$p/ca2.pem" -rkey "$p/ca2.key" -ndays 7 >"$LAB_DIR/gw/ocsp-responder.log" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 100; i++)); do
+        ip netns exec "$GW_NS" ss -Hltn "sport = :$OCSP_PORT" 2>/dev/null | grep -q . && break
+        sleep 0.05
+    done
+    "$PY" "$LAB_SRC/ocsp_probe.py" --gw "$(role_uri gw)" --peer "$(role_uri peer)" --lab-dir "$LAB_DIR" || rc=$?
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    return "$rc"
+}
+
 cmd_logs() {
     local role=${1:-gw}
     role_ns "$role" >/dev/null
@@ -750,6 +912,8 @@ usage: $0 COMMAND [ARGS]
                              connections stay loaded, as a misconfigured tunnel would;
                              --prepare: load and keep them, no attempt)
   provoke --cleanup          unload what provoke --keep left loaded
+  ocsp                       gw checks a certificate of the second CA by OCSP once (responder in
+                             gw's namespace for the attempt) and keeps the response (up does this)
 
 LAB_DIR=$LAB_DIR  LAB_NAME=$LAB_NAME (namespaces $GW_NS, $PEER_NS)
 EOF
@@ -795,6 +959,7 @@ main() {
     logs) cmd_logs "$@" ;;
     error-notify) cmd_error_notify "$@" ;;
     provoke) cmd_provoke "$@" ;;
+    ocsp) cmd_ocsp ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """The facts the golden expositions must state, read from the captured .vici files
 without the exporter's decoder: strongSwan's own Python client (PyPI `vici`,
-its `vici.protocol` Packet and Message classes) decodes the frames, and
-`openssl x509` reads the certificates.
+its `vici.protocol` Packet and Message classes) decodes the frames,
+`openssl x509` / `openssl crl` (-nameopt RFC2253,-esc_msb) read the
+certificates and CRLs, `openssl ocsp -resp_text` the OCSP responses, `pki --print` the attribute certificate and
+`pki --keyid` / `openssl asn1parse` the raw public keys (pki: Debian's
+strongswan-pki).
 
 Usage: golden_facts.py FIXTURE_DIR NOW
 
@@ -39,6 +42,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 from vici.protocol import Message, Packet
@@ -128,22 +132,313 @@ def message_counters(section, extra):
     return samples
 
 
+def run(args, der=None, env=None):
+    """stdout of a tool (as text); the tool's failure is a CalledProcessError (exit 2)."""
+    result = subprocess.run(args, input=der, capture_output=True, check=True,
+                            env=dict(os.environ, TZ="UTC", **(env or {})))
+    return result.stdout.decode("utf-8")
+
+
+def openssl_time(value):  # e.g. "Nov 25 11:49:22 2026 GMT"
+    return calendar.timegm(time.strptime(value, "%b %d %H:%M:%S %Y GMT"))
+
+
+def colon_hex(hex_digits):
+    """An INTEGER's value as the exporter writes serials: lowercase, two digits a byte, colons."""
+    digits = hex_digits.lower().replace(":", "")
+    digits = ("0" + digits) if len(digits) % 2 else digits
+    while len(digits) > 2 and digits.startswith("00"):  # a sign byte is not part of the value
+        digits = digits[2:]
+    return ":".join(digits[i:i + 2] for i in range(0, len(digits), 2))
+
+
+def fields(output):
+    """openssl's `name=value` lines (the value kept verbatim: RFC 4514 may end in an escaped space)."""
+    out = {}
+    for line in output.split("\n"):
+        if "=" in line:
+            key, value = line.split("=", 1)
+            out[key] = value
+    return out
+
+
+NAMEOPT = ["-nameopt", "RFC2253,-esc_msb"]
+
+
 def certificate(der):
-    def openssl(*args):
-        result = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-nameopt", "RFC2253"] + list(args),
-                                input=der, capture_output=True, check=True)
-        return result.stdout.decode().strip().split("=", 1)[1]
-
-    def timestamp(value):  # e.g. "Nov 25 11:49:22 2026 GMT"
-        return calendar.timegm(time.strptime(value, "%b %d %H:%M:%S %Y GMT"))
-
-    serial = openssl("-serial").lower()
-    serial = ("0" + serial) if len(serial) % 2 else serial
+    """An X.509 certificate's labels and validity, as openssl reads it."""
+    f = fields(run(["openssl", "x509", "-inform", "DER", "-noout", "-subject", "-issuer", "-serial",
+                    "-startdate", "-enddate"] + NAMEOPT, der))
     return {
-        "subject": openssl("-subject"), "issuer": openssl("-issuer"),
-        "serial": ":".join(serial[i:i + 2] for i in range(0, len(serial), 2)),
-        "not_before": timestamp(openssl("-startdate")), "not_after": timestamp(openssl("-enddate")),
+        "subject": f["subject"], "issuer": f["issuer"], "serial": colon_hex(f["serial"]),
+        "not_before": openssl_time(f["notBefore"]), "not_after": openssl_time(f["notAfter"]),
     }
+
+
+def crl(der):
+    """A CRL as openssl reads it: issuer, CRL number, delta indicator, dates, revoked entries."""
+    f = fields(run(["openssl", "crl", "-inform", "DER", "-noout", "-issuer", "-crlnumber",
+                    "-lastupdate", "-nextupdate"] + NAMEOPT, der))
+    dump = run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], der).split("\n")
+    base = ""
+    for i, line in enumerate(dump):
+        if line.strip().startswith("X509v3 Delta CRL Indicator"):
+            base = str(int(dump[i + 1].strip().replace(":", ""), 10 if dump[i + 1].strip().isdigit() else 16))
+    revoked = 0
+    if "No Revoked Certificates." not in (line.strip() for line in dump):
+        start = [line.strip() for line in dump].index("Revoked Certificates:")
+        revoked = sum(1 for line in dump[start:] if line.strip().startswith("Serial Number:"))
+    number_ = f["crlNumber"]
+    return {
+        "issuer": f["issuer"], "kind": "delta" if base else "base",
+        "crl_number": "" if number_ == "<NONE>" else str(int(number_, 16)),
+        "base_crl_number": base,
+        "this_update": openssl_time(f["lastUpdate"]),
+        "next_update": None if f["nextUpdate"] == "NONE" else openssl_time(f["nextUpdate"]),
+        "revoked": revoked,
+    }
+
+
+PKI_PRINTS = {}
+
+
+def pki_print(der, kind):
+    """`pki --print` of a certificate or attribute certificate: {field: [lines]} (names unquoted, dates in UTC)."""
+    if (der, kind) not in PKI_PRINTS:
+        PKI_PRINTS[(der, kind)] = pki_print_uncached(der, kind)
+    return PKI_PRINTS[(der, kind)]
+
+
+def pki_print_uncached(der, kind):
+    with tempfile.NamedTemporaryFile(suffix=".der") as handle:
+        handle.write(der)
+        handle.flush()
+        out, key = {}, None
+        for line in run(["pki", "--print", "--type", kind, "--in", handle.name]).split("\n"):
+            if line[:2] == "  " and line[2:3] != " " and ":" in line:
+                key, value = line[2:].split(":", 1)
+                out[key] = [unquote(value.strip())]
+            elif key and line.strip():
+                out[key].append(line.strip())
+        return out
+
+
+def unquote(value):
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+
+
+def pki_time(line):  # "not before Dec 07 00:33:12 2026, ok" (TZ=UTC)
+    words = line.split(",")[0].split()
+    return calendar.timegm(time.strptime(" ".join(words[-4:]), "%b %d %H:%M:%S %Y"))
+
+
+def attribute_certificate(der, x509):
+    """An attribute certificate as `pki --print` reads it. pki prints names in strongSwan's form; the holder and the
+    issuer are the subjects of the loaded certificates pki prints the same (and, for the holder, whose serial is the
+    AC's holder serial), written as openssl writes those certificates' subjects (RFC 4514)."""
+    ac = pki_print(der, "ac")
+
+    def rfc4514(name, serial=None):
+        matches = [c["subject"] for d, c in x509 if pki_print(d, "x509")["subject"] == [name]
+                   and (serial is None or c["serial"] == serial)]
+        if len(matches) != 1:
+            raise ValueError("no single loaded certificate with subject %s (serial %s)" % (name, serial))
+        return matches[0]
+
+    return {
+        "holder": rfc4514(ac["subject"][0], colon_hex(ac["hserial"][0])),
+        "issuer": rfc4514(ac["issuer"][0]),
+        "serial": colon_hex(ac["serial"][0]),
+        "not_before": pki_time(ac["validity"][0]), "not_after": pki_time(ac["validity"][1]),
+    }
+
+
+def der_file(der, suffix=".der"):
+    handle = tempfile.NamedTemporaryFile(suffix=suffix)
+    handle.write(der)
+    handle.flush()
+    return handle
+
+
+def issuer_name_hash(der):
+    """SHA-1 of a certificate's subject as `openssl ocsp` puts it in a CertID (Issuer Name Hash) for this issuer."""
+    with der_file(der) as cert, tempfile.NamedTemporaryFile(suffix=".pem") as pem:
+        run(["openssl", "x509", "-inform", "DER", "-in", cert.name, "-out", pem.name])
+        for line in run(["openssl", "ocsp", "-issuer", pem.name, "-serial", "0x01", "-req_text"]).split("\n"):
+            if line.strip().startswith("Issuer Name Hash:"):
+                return line.split(":", 1)[1].strip().lower()
+    raise ValueError("openssl ocsp printed no Issuer Name Hash")
+
+
+def ocsp_response(der, x509):
+    """The SingleResponses of an OCSP response as `openssl ocsp -resp_text` reads them. The responder (byName, printed
+    in openssl's oneline form) and the CertID's issuer (by its name hash) are named by the loaded certificates with
+    that subject, as openssl writes those subjects (RFC 4514); a byKey responder as keyid: + colon hex."""
+    with der_file(der) as handle:
+        lines = [l.strip() for l in run(["openssl", "ocsp", "-respin", handle.name, "-resp_text", "-noverify"]).split("\n")]
+    value = lambda line: line.split(":", 1)[1].strip()
+    responder_text = value(next(l for l in lines if l.startswith("Responder Id:")))
+    oneline = {run(["openssl", "x509", "-inform", "DER", "-noout", "-subject", "-nameopt", "oneline"], d)
+               .split("=", 1)[1].strip(): c["subject"] for d, c in x509}
+    if responder_text in oneline:
+        responder = oneline[responder_text]
+    elif all(ch in "0123456789ABCDEFabcdef" for ch in responder_text):
+        responder = "keyid:" + colon_hex(responder_text)
+    else:
+        raise ValueError("OCSP responder %s is not a loaded certificate's subject" % responder_text)
+    produced = openssl_time(value(next(l for l in lines if l.startswith("Produced At:"))))
+    hashes = {issuer_name_hash(d): c["subject"] for d, c in x509}
+    out, single = [], None
+    for line in lines[:lines.index("Response Extensions:") if "Response Extensions:" in lines else len(lines)]:
+        if line == "Certificate ID:":
+            single = {"responder": responder, "produced": produced, "next_update": None}
+            out.append(single)
+        elif single is None:
+            continue
+        elif line.startswith("Issuer Name Hash:"):
+            name_hash = value(line).lower()
+            single["issuer"] = hashes.get(name_hash, "sha1:" + name_hash)
+        elif line.startswith("Serial Number:"):
+            single["serial"] = colon_hex(value(line))
+        elif line.startswith("Cert Status:"):
+            single["status"] = value(line)
+        elif line.startswith("This Update:"):
+            single["this_update"] = openssl_time(value(line))
+        elif line.startswith("Next Update:"):
+            single["next_update"] = openssl_time(value(line))
+    return out
+
+
+KEY_TYPES = {"rsaEncryption": "RSA", "id-ecPublicKey": "ECDSA", "ED25519": "ED25519", "ED448": "ED448"}
+
+
+def public_key(der):
+    """A raw public key (SubjectPublicKeyInfo): `pki --keyid`'s subjkey (SHA-1 of the subjectPublicKey BIT
+    STRING's contents) and its algorithm as openssl asn1parse names it."""
+    with tempfile.NamedTemporaryFile(suffix=".der") as handle:
+        handle.write(der)
+        handle.flush()
+        lines = run(["pki", "--keyid", "--type", "pub", "--in", handle.name]).split("\n")
+    key_id = lines[lines.index(next(l for l in lines if l.startswith("subjkey"))) + 1].strip()
+    algorithm = [line.rsplit(":", 1)[1] for line in run(["openssl", "asn1parse", "-inform", "DER"], der).split("\n")
+                 if "OBJECT" in line][0]
+    return {"key_id": key_id, "key_type": KEY_TYPES.get(algorithm, algorithm)}
+
+
+def charon_time(value):  # list-certs' not-before/not-after of a PUBKEY: "%T" in UTC, e.g. "Dec 07 00:33:12 2026"
+    return calendar.timegm(time.strptime(value, "%b %d %H:%M:%S %Y"))
+
+
+def pki_families(cert_events, authority_events):
+    """The families of list-certs (by type) and list-authorities."""
+    has_private_key = lambda event: "yes" if text(event.get("has_privkey", b"no")) == "yes" else "no"
+    by_type = {}
+    for event in cert_events:
+        by_type.setdefault(text(event["type"]), []).append(event)
+    out = [
+        family("strongswan_certificates_loaded", [({"type": t}, len(events)) for t, events in by_type.items()]),
+        family("strongswan_certificates_undecodable", [({"type": t}, 0) for t in by_type]),
+    ]
+
+    x509 = [(e["data"], certificate(e["data"])) for e in by_type.get("X509", [])]
+    flags = [text(e["flag"]) for e in by_type.get("X509", [])]
+    keys = [has_private_key(e) for e in by_type.get("X509", [])]
+    ident = lambda c: {"subject": c["subject"], "issuer": c["issuer"], "serial": c["serial"]}
+    out += [
+        family("strongswan_certificate_info", [(dict(ident(c), flag=flag, has_private_key=key), 1)
+                                               for (_, c), flag, key in zip(x509, flags, keys)]),
+        family("strongswan_certificate_not_before_timestamp_seconds", [(ident(c), c["not_before"]) for _, c in x509]),
+        family("strongswan_certificate_not_after_timestamp_seconds", [(ident(c), c["not_after"]) for _, c in x509]),
+    ]
+
+    # CRLs: one identity per issuer and kind; charon's rule picks the newest (higher CRL number, else later thisUpdate).
+    newest = {}
+    for event in by_type.get("X509_CRL", []):
+        c = crl(event["data"])
+        key = (c["issuer"], c["kind"])
+        rank = (int(c["crl_number"] or -1), c["this_update"])
+        if key not in newest or rank > (int(newest[key]["crl_number"] or -1), newest[key]["this_update"]):
+            newest[key] = c
+    crls = list(newest.values())
+    ident = lambda c: {"issuer": c["issuer"], "kind": c["kind"]}
+    if crls:
+        out += [
+            family("strongswan_crl_info", [(dict(ident(c), crl_number=c["crl_number"],
+                                                 base_crl_number=c["base_crl_number"]), 1) for c in crls]),
+            family("strongswan_crl_this_update_timestamp_seconds", [(ident(c), c["this_update"]) for c in crls]),
+            family("strongswan_crl_next_update_timestamp_seconds",
+                   [(ident(c), c["next_update"]) for c in crls if c["next_update"] is not None]),
+            family("strongswan_crl_revoked_certificates", [(ident(c), c["revoked"]) for c in crls]),
+        ]
+
+    # OCSP responses: one identity per SingleResponse {responder, issuer, serial}; the newest producedAt wins.
+    newest = {}
+    for event in by_type.get("OCSP_RESPONSE", []):
+        for single in ocsp_response(event["data"], x509):
+            key = (single["responder"], single["issuer"], single["serial"])
+            if key not in newest or single["produced"] > newest[key]["produced"]:
+                newest[key] = single
+    singles = list(newest.values())
+    ident = lambda r: {"responder": r["responder"], "issuer": r["issuer"], "serial": r["serial"]}
+    if singles:
+        out += [
+            family("strongswan_ocsp_response_info", [(dict(ident(r), status=r["status"]), 1) for r in singles]),
+            family("strongswan_ocsp_response_produced_timestamp_seconds", [(ident(r), r["produced"]) for r in singles]),
+            family("strongswan_ocsp_response_this_update_timestamp_seconds", [(ident(r), r["this_update"]) for r in singles]),
+        ]
+        samples = [(ident(r), r["next_update"]) for r in singles if r["next_update"] is not None]
+        if samples:
+            out.append(family("strongswan_ocsp_response_next_update_timestamp_seconds", samples))
+
+    acs = [attribute_certificate(e["data"], x509) for e in by_type.get("X509_AC", [])]
+    ident = lambda a: {"holder": a["holder"], "issuer": a["issuer"], "serial": a["serial"]}
+    if acs:
+        out += [
+            family("strongswan_attribute_certificate_info", [(ident(a), 1) for a in acs]),
+            family("strongswan_attribute_certificate_not_before_timestamp_seconds",
+                   [(ident(a), a["not_before"]) for a in acs]),
+            family("strongswan_attribute_certificate_not_after_timestamp_seconds",
+                   [(ident(a), a["not_after"]) for a in acs]),
+        ]
+
+    keys = []
+    for event in by_type.get("PUBKEY", []):
+        k = public_key(event["data"])
+        k.update(subject=text(event.get("subject", b"")), has_private_key=has_private_key(event),
+                 not_before=charon_time(text(event["not-before"])) if "not-before" in event else None,
+                 not_after=charon_time(text(event["not-after"])) if "not-after" in event else None)
+        keys.append(k)
+    ident = lambda k: {"subject": k["subject"], "key_id": k["key_id"]}
+    if keys:
+        out.append(family("strongswan_public_key_info", [(dict(ident(k), key_type=k["key_type"],
+                                                               has_private_key=k["has_private_key"]), 1) for k in keys]))
+        for bound in ("not_before", "not_after"):
+            samples = [(ident(k), k[bound]) for k in keys if k[bound] is not None]
+            if samples:
+                out.append(family("strongswan_public_key_%s_timestamp_seconds" % bound, samples))
+
+    # Authorities (list-authorities streams {name: {cacert, crl_uris[], ocsp_uris[], cert_uri_base}}). ca_subject:
+    # the loaded CA certificate whose subject pki prints as charon sent `cacert`, as openssl writes it.
+    authorities = [(text(name), a) for event in authority_events for name, a in event.items()]
+    if authorities:
+        def ca_subject(cacert):
+            matches = [c["subject"] for d, c in x509 if pki_print(d, "x509")["subject"] == [cacert]]
+            return matches[0] if len(matches) == 1 else cacert
+
+        uris = lambda a, key: [text(u) for u in a.get(key, [])]
+        out += [
+            family("strongswan_authority_info", [({"authority": name, "ca_subject": ca_subject(text(a["cacert"]))}, 1)
+                                                 for name, a in authorities]),
+            family("strongswan_authority_uris", [({"authority": name, "kind": kind}, len(uris(a, key)))
+                                                 for name, a in authorities
+                                                 for kind, key in (("crl", "crl_uris"), ("ocsp", "ocsp_uris"))]),
+            family("strongswan_authority_uri_info",
+                   [({"authority": name, "kind": kind, "uri": uri}, 1) for name, a in authorities
+                    for kind, key in (("crl", "crl_uris"), ("ocsp", "ocsp_uris")) for uri in uris(a, key)]
+                   + [({"authority": name, "kind": "cert_uri_base", "uri": text(a["cert_uri_base"])}, 1)
+                      for name, a in authorities if text(a.get("cert_uri_base", b""))]),
+        ]
+    return out
 
 
 def main():
@@ -160,6 +455,7 @@ def main():
     _, counters_all = read(directory, "get-counters-all.vici")
     _, pools = read(directory, "get-pools.vici")
     cert_events, _ = read(directory, "list-certs.vici")
+    authority_events, _ = read(directory, "list-authorities.vici")
 
     # list-sas streams one event per IKE_SA: {conn name: {fields, child-sas: {name-id: {fields}}}}.
     ikes = [(text(conn), sa) for event in sa_events for conn, sa in event.items()]
@@ -291,21 +587,9 @@ def main():
                                           for p, v in pools.items() for state in ("online", "offline")]),
     ]
 
-    # Certificates (list-certs streams {type, flag, has_privkey?, data: DER}).
-    certs = [(event, certificate(event["data"])) for event in cert_events]
-    def cert_labels(event, cert):
-        return {"subject": cert["subject"], "issuer": cert["issuer"], "serial": cert["serial"],
-                "type": text(event["type"])}
-    aggregate += [
-        family("strongswan_certificate_not_before_timestamp_seconds",
-               [(cert_labels(e, c), c["not_before"]) for e, c in certs]),
-        family("strongswan_certificate_not_after_timestamp_seconds",
-               [(cert_labels(e, c), c["not_after"]) for e, c in certs]),
-        family("strongswan_certificate_info",
-               [(dict(cert_labels(e, c), flag=text(e["flag"]),
-                      has_private_key="yes" if text(e.get("has_privkey", b"no")) == "yes" else "no"), 1)
-                for e, c in certs]),
-    ]
+    # Certificates and the rest of list-certs (each entry {type, flag?, has_privkey?, subject?, data: DER}), and the
+    # authorities.
+    aggregate += pki_families(cert_events, authority_events)
 
     # Per SA: charon gives ages ("established", "install-time", "use-in") and countdowns ("rekey-time",
     # "life-time") in seconds; the timestamps are NOW minus the age or plus the countdown.
@@ -367,6 +651,10 @@ def main():
 if __name__ == "__main__":
     try:
         main()
-    except (KeyError, ValueError, struct.error, subprocess.CalledProcessError) as error:
+    except FileNotFoundError as error:
+        print("golden_facts.py: a tool is missing: %s (openssl; pki from Debian's strongswan-pki)" % (error,),
+              file=sys.stderr)
+        sys.exit(2)
+    except (KeyError, ValueError, IndexError, StopIteration, struct.error, subprocess.CalledProcessError) as error:
         print("golden_facts.py: cannot read the fixtures: %r" % (error,), file=sys.stderr)
         sys.exit(2)
