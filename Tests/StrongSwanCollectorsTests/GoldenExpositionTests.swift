@@ -22,7 +22,7 @@ final class GoldenExpositionTests: XCTestCase {
         "list-certs": "list-certs.vici",
         "get-conns": "get-conns.vici",
         "list-authorities": "list-authorities.vici",
-        LabCaptures.caLookup: "list-certs-authority-ca.vici",
+        "list-certs type=X509 subject=C=CH, O=strongswan-lab, CN=strongswan-lab Second CA": "list-certs-subject-second-ca.vici",
     ]
     /// The unix time at which the fixtures were captured (from Fixtures/lab/README.md).
     static let capturedAt: Double = 1_795_607_375

@@ -19,7 +19,7 @@ public enum LabCaptures {
         "list-policies trap=yes": "list-policies-trap.vici", "get-counters all=yes": "get-counters-all.vici",
         "get-counters": "get-counters.vici", "get-pools": "get-pools.vici", "list-certs": "list-certs.vici",
         "get-conns": "get-conns.vici", "list-authorities": "list-authorities.vici",
-        caLookup: "list-certs-authority-ca.vici",
+        caLookup: "list-certs-subject-second-ca.vici",
     ]
 
     /// The reply key of the authorities collector's look-up of the lab authority's CA certificate (`list-certs`

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PrometheusExposition
 import PrometheusExpositionTesting
+import StrongSwanCollectors
 import Synchronization
 import Testing
 @testable import StrongSwanExporter
