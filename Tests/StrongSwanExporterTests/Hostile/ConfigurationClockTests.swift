@@ -24,9 +24,12 @@ extension HostileSuite {
             #expect(first.samples(named: "strongswan_connection_info").count == 6)
             #expect(charon.commands("list-sas") >= 5)
             #expect(charon.commands("get-conns") >= 5, "the change probe runs every poll")
-            for command in ["list-conns", "list-policies", "list-certs", "version"] {
+            for command in ["list-conns", "list-policies", "list-authorities", "version"] {
                 #expect(charon.commands(command) == 1, "\(command) ran on the first poll only")
             }
+            // list-certs runs twice per configuration run: the certs collector's listing, and the authorities
+            // collector's look-up of the one authority's CA certificate.
+            #expect(charon.commands("list-certs") == 2, "list-certs ran on the first poll only")
 
             // A connection is loaded: get-conns names it, and list-conns runs at once.
             var script = charon.script
@@ -36,7 +39,8 @@ extension HostileSuite {
             let deadline = ContinuousClock.now + .seconds(60)
             while charon.commands("list-conns") < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(charon.commands("list-conns") == 2, "list-conns after get-conns changed")
-            #expect(charon.commands("list-certs") == 2)
+            #expect(charon.commands("list-certs") == 4)
+            #expect(charon.commands("list-authorities") == 2)
 
             // Nothing changes for several polls: no more configuration commands.
             let polled = try await Self.polls(agent)
