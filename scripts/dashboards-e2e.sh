@@ -38,9 +38,9 @@
 #     CRL of the second CA (next update 3 days past) and an expired certificate (CN=expired.lab.test):
 #     StrongSwanCRLStale must fire for the second CA's CRL and for no other issuer (the root CA's CRL must be
 #     in Prometheus, current, so that "no other" means something), StrongSwanCertificateExpired for
-#     expired.lab.test and no other certificate. With E2E_PKI=auto (default) every PKI check, panel query and
-#     recording rule is reported as SKIP when the exporter's scrape has no series of a family it needs (an
-#     exporter or lab from before issue 16); with E2E_PKI=require that is a FAIL;
+#     expired.lab.test and no other certificate. A PKI check, panel query or recording rule whose family has
+#     no series in the exporter's scrape is a FAIL (E2E_PKI=require, the default); E2E_PKI=auto reports it
+#     as SKIP instead (for an exporter or lab from before issue 16);
 #   - runs promtool check metrics on a scrape.
 # It prints PASS/FAIL (SKIP for metrics that cannot exist yet) per check, ends with "N passed, M failed" and exits non-zero
 # on any failure. It stops what it started and brings the terminated tunnel back whatever happens.
@@ -99,7 +99,7 @@ TUNNEL=${E2E_TUNNEL:-1}
 DOWN_FOR=${E2E_TUNNEL_DOWN_FOR:-5s}
 TIMEOUT=${E2E_TIMEOUT:-60}
 FAIL_CONN=${E2E_FAIL_CONN:-fail-psk}
-PKI_MODE=${E2E_PKI:-auto}
+PKI_MODE=${E2E_PKI:-require}
 PKI_STALE_ISSUER=${E2E_PKI_STALE_ISSUER:-CN=strongswan-lab Second CA,O=strongswan-lab,C=CH}
 PKI_FRESH_ISSUER=${E2E_PKI_FRESH_ISSUER:-CN=strongswan-lab Root CA,O=strongswan-lab,C=CH}
 PKI_EXPIRED_CN=${E2E_PKI_EXPIRED_CN:-expired.lab.test}
