@@ -33,9 +33,9 @@ ESP_PROPOSALS = "aes128gcm16"
 PSK = "strongswan-lab-site-psk-0123456789"
 
 # gw's authority sections (issue 16): the second CA with CRL and OCSP URIs and a
-# cert URI base. Nobody answers at these names/addresses (.invalid, TEST-NET-1)
-# and nothing in the lab fetches them: charon loads no revocation or curl
-# plugin, and no tunnel authenticates with the second CA.
+# cert URI base. Nobody answers at the CRL and cert names/addresses (.invalid,
+# TEST-NET-1) and nothing in the lab fetches them: no tunnel authenticates with
+# the second CA. Only `lab.sh ocsp` does, once, while it answers the OCSP URI.
 AUTHORITIES = [
     ("second-ca", [
         ("cacert", "second-ca.pem"),
