@@ -50,7 +50,10 @@ public struct LoadedOCSPResponse: Sendable, Hashable {
     public init(der: [UInt8]) throws(CertificateDecodingError) {
         let response = try DERReader.children(DERReader.parse(der, "OCSPResponse"), .sequence, "OCSPResponse")
         guard response.count == 2, let bytesNode = response.last, DERReader.isContext(bytesNode, 0) else {
-            throw CertificateDecodingError("OCSPResponse: no responseBytes (status \(response.first.map { "\($0.encodedBytes.last ?? 0)" } ?? "?"))")
+            // Only a successful response (responseStatus 0) carries responseBytes; charon caches no other.
+            let status = response.first.flatMap { try? DERReader.primitive($0, .enumerated, "responseStatus") }
+            throw CertificateDecodingError(
+                "OCSPResponse: no responseBytes (responseStatus \(status.map { Array($0).description } ?? "missing"))")
         }
         let responseBytes = try DERReader.children(DERReader.explicit(bytesNode, 0, "responseBytes"), .sequence, "ResponseBytes")
         guard responseBytes.count == 2 else { throw CertificateDecodingError("ResponseBytes: \(responseBytes.count) fields") }

@@ -45,7 +45,8 @@ public struct LoadedPublicKey: Sendable, Hashable {
         }
         let oid = try DERReader.objectIdentifier(algorithm, "algorithm")
         let bits = try DERReader.primitive(info[1], .bitString, "subjectPublicKey")
-        guard bits.first == 0 else { throw CertificateDecodingError("subjectPublicKey: unused bits") }
+        guard let unused = bits.first else { throw CertificateDecodingError("subjectPublicKey: empty") }
+        guard unused == 0 else { throw CertificateDecodingError("subjectPublicKey: \(unused) unused bits") }
         self.init(subject: subject, keyID: DERReader.colonHex(Array(Insecure.SHA1.hash(data: Array(bits.dropFirst())))),
                   keyType: Self.keyTypes[oid] ?? oid, hasPrivateKey: hasPrivateKey,
                   notBefore: notBefore, notAfter: notAfter)

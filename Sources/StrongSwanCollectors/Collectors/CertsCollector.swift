@@ -42,10 +42,11 @@ public enum CertsCollector: CharonCollector {
         metrics.addNonEmpty(undecodable)
     }
 
-    /// A family of validity timestamps.
-    private static func timestamps(_ what: String, _ keys: [String]) -> (MetricFamily?, MetricFamily?) {
-        (family("strongswan_\(what)_not_before_timestamp_seconds", "Unix time from which the \(what.replacingOccurrences(of: "_", with: " ")) is valid.", .gauge, keys),
-         family("strongswan_\(what)_not_after_timestamp_seconds", "Unix time at which the \(what.replacingOccurrences(of: "_", with: " ")) expires.", .gauge, keys))
+    /// The two validity families of `strongswan_<prefix>_not_before/_not_after_timestamp_seconds`; `noun`
+    /// names the object in their help.
+    private static func timestamps(_ prefix: String, _ noun: String, _ keys: [String]) -> (MetricFamily?, MetricFamily?) {
+        (family("strongswan_\(prefix)_not_before_timestamp_seconds", "Unix time from which the \(noun) is valid.", .gauge, keys),
+         family("strongswan_\(prefix)_not_after_timestamp_seconds", "Unix time at which the \(noun) expires.", .gauge, keys))
     }
 
     private static func renderCertificates(_ certificates: [LoadedCertificate], into metrics: inout MetricSet) {
@@ -53,7 +54,7 @@ public enum CertsCollector: CharonCollector {
         var info = family(
             "strongswan_certificate_info", "An X.509 certificate charon has loaded (always 1); flag NONE, CA, AA or OCSP.",
             .gauge, keys + ["flag", "has_private_key"])
-        var (notBefore, notAfter) = timestamps("certificate", keys)
+        var (notBefore, notAfter) = timestamps("certificate", "certificate", keys)
         for certificate in certificates {
             let key = [certificate.subject, certificate.issuer, certificate.serial]
             info.add(1, key + [certificate.flag, certificate.hasPrivateKey ? "yes" : "no"])
@@ -120,7 +121,7 @@ public enum CertsCollector: CharonCollector {
         let keys = ["holder", "issuer", "serial"]
         var info = family(
             "strongswan_attribute_certificate_info", "An attribute certificate charon has loaded (always 1).", .gauge, keys)
-        var (notBefore, notAfter) = timestamps("attribute_certificate", keys)
+        var (notBefore, notAfter) = timestamps("attribute_certificate", "attribute certificate", keys)
         for certificate in certificates {
             let key = [certificate.holder, certificate.issuer, certificate.serial]
             info.add(1, key)
@@ -135,7 +136,7 @@ public enum CertsCollector: CharonCollector {
         var info = family(
             "strongswan_public_key_info", "A raw public key charon trusts (always 1).", .gauge,
             labels + ["key_type", "has_private_key"])
-        var (notBefore, notAfter) = timestamps("public_key", labels)
+        var (notBefore, notAfter) = timestamps("public_key", "public key", labels)
         for key in keys {
             let identity = [key.subject, key.keyID]
             info.add(1, identity + [key.keyType, key.hasPrivateKey ? "yes" : "no"])

@@ -25,7 +25,7 @@ public struct CertificateAuthority: Sendable, Hashable {
     }
 
     /// The authorities in one `list-authority` event (charon sends one section per event); `cacert` is kept as
-    /// charon's text until ``CertificateAuthoritiesCollector`` resolves it.
+    /// charon's text until ``AuthoritiesCollector`` resolves it.
     public static func all(in event: VICIMessage) -> [CertificateAuthority] {
         event.sections.map { name, section in
             CertificateAuthority(
