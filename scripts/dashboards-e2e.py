@@ -755,31 +755,27 @@ def cmd_pki_alerts(args):
             time.sleep(0.5)
 
     # The lab's CRLs, as Prometheus has them: the stale one past its next update, the fresh issuer's current.
-    stale, err = wait(f"time() - strongswan_crl_next_update_timestamp_seconds{{{inst}, issuer={promql_string(args.stale_issuer)}}}")
-    if not stale:
-        ok = False
-        say("FAIL", f"PKI: Prometheus has the next update of the CRL of {args.stale_issuer} within {args.timeout:.0f}s"
-            f"{f' ({err})' if err else ''}")
-    elif not all(float(r["value"][1]) > 0 for r in stale):
-        ok = False
-        say("FAIL", f"PKI: the lab's CRL of {args.stale_issuer} is past its next update: "
-            + ", ".join(f"{r['metric'].get('kind')} {float(r['value'][1]):+.0f} s" for r in stale))
-    else:
-        say("PASS", f"PKI: the lab's CRL of {args.stale_issuer} is past its next update ("
-            + ", ".join(f"{r['metric'].get('kind')} by {float(r['value'][1]) / 86400:.2f} d" for r in stale) + ")")
-    fresh, err = wait(f"strongswan_crl_next_update_timestamp_seconds{{{inst}, issuer={promql_string(args.fresh_issuer)}}} - time()")
-    if not fresh:
-        ok = False
-        say("FAIL", f"PKI: Prometheus has the next update of the CRL of {args.fresh_issuer} within {args.timeout:.0f}s"
-            f"{f' ({err})' if err else ''} (without it 'no other issuer' proves nothing)")
-    elif not all(float(r["value"][1]) > 0 for r in fresh):
-        ok = False
-        say("FAIL", f"PKI: the lab's CRLs of {args.fresh_issuer} are current: "
-            + ", ".join(f"{r['metric'].get('kind')} {float(r['value'][1]):+.0f} s" for r in fresh))
-    else:
-        say("PASS", f"PKI: the lab's CRLs of {args.fresh_issuer} are current ("
-            + ", ".join(f"{r['metric'].get('kind')} next update in {float(r['value'][1]) / 86400:.2f} d"
-                        for r in sorted(fresh, key=lambda r: r["metric"].get("kind", ""))) + ")")
+    def crl_check(expr, issuer, missing_note, wrong, right):
+        """FAIL unless Prometheus has `expr` (seconds, positive when as the lab says) for `issuer`'s CRLs."""
+        nonlocal ok
+        rows, err = wait(expr)
+        if not rows:
+            ok = False
+            say("FAIL", f"PKI: Prometheus has the next update of the CRL of {issuer} within {args.timeout:.0f}s"
+                f"{f' ({err})' if err else ''}{missing_note}")
+        elif not all(float(r["value"][1]) > 0 for r in rows):
+            ok = False
+            say("FAIL", f"{wrong}: " + ", ".join(f"{r['metric'].get('kind')} {float(r['value'][1]):+.0f} s" for r in rows))
+        else:
+            say("PASS", f"{wrong} (" + ", ".join(right(r) for r in sorted(rows, key=lambda r: r["metric"].get("kind", ""))) + ")")
+
+    crl_check(f"time() - strongswan_crl_next_update_timestamp_seconds{{{inst}, issuer={promql_string(args.stale_issuer)}}}",
+              args.stale_issuer, "", f"PKI: the lab's CRL of {args.stale_issuer} is past its next update",
+              lambda r: f"{r['metric'].get('kind')} by {float(r['value'][1]) / 86400:.2f} d")
+    crl_check(f"strongswan_crl_next_update_timestamp_seconds{{{inst}, issuer={promql_string(args.fresh_issuer)}}} - time()",
+              args.fresh_issuer, " (without it 'no other issuer' proves nothing)",
+              f"PKI: the lab's CRLs of {args.fresh_issuer} are current",
+              lambda r: f"{r['metric'].get('kind')} next update in {float(r['value'][1]) / 86400:.2f} d")
 
     def ours(name):
         return [a for a in active_alerts(args.prom)

@@ -1,5 +1,4 @@
 import Foundation
-import SwiftASN1
 import X509
 
 /// An X.509 certificate charon has loaded (`list-certs` type `X509`), read from its DER data.
@@ -42,16 +41,16 @@ public struct LoadedCertificate: Sendable, Hashable {
         } catch {
             throw CertificateDecodingError("X.509 certificate: \(error)")
         }
-        var serializer = DER.Serializer()
-        try? serializer.serialize(certificate.subject)
+        // Encoded once: rendered, and kept for OCSP issuer-name hashes.
+        let subjectDER = RFC4514Name.der(certificate.subject)
         self.init(
             flag: flag, hasPrivateKey: hasPrivateKey,
-            subject: RFC4514Name.string(certificate.subject),
+            subject: RFC4514Name.string(der: subjectDER, of: certificate.subject),
             issuer: RFC4514Name.string(certificate.issuer),
             serial: DERReader.colonHex(certificate.serialNumber.bytes),
             notBefore: certificate.notValidBefore.timeIntervalSince1970,
             notAfter: certificate.notValidAfter.timeIntervalSince1970,
-            subjectDER: serializer.serializedBytes
+            subjectDER: subjectDER
         )
     }
 }

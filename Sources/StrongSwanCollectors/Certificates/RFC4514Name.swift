@@ -16,14 +16,24 @@ public enum RFC4514Name {
 
     /// Renders a parsed name (re-encoded as DER, which for a parsed name is the DER it was read from).
     public static func string(_ name: DistinguishedName) -> String {
+        string(der: der(name), of: name)
+    }
+
+    /// The DER of a parsed name (empty if it cannot be encoded, which a name swift-certificates parsed can).
+    static func der(_ name: DistinguishedName) -> [UInt8] {
         var serializer = DER.Serializer()
         do {
             try serializer.serialize(name)
-            return try string(derEncoded: DERReader.parse(serializer.serializedBytes, "name"))
+            return serializer.serializedBytes
         } catch {
-            // Not reachable for a name swift-certificates parsed; its own rendering is the fallback.
-            return name.description
+            return []
         }
+    }
+
+    /// Renders `der`, the encoding of `name` (see ``der(_:)``); swift-certificates' own rendering of `name` if
+    /// it does not parse (not reachable for a name swift-certificates parsed).
+    static func string(der: [UInt8], of name: DistinguishedName) -> String {
+        (try? string(derEncoded: DERReader.parse(der, "name"))) ?? name.description
     }
 
     /// Renders a `Name` (`SEQUENCE OF SET OF AttributeTypeAndValue`).

@@ -28,8 +28,8 @@ struct OpenSSLTool {
         process.currentDirectoryURL = directory
         let output = directory.appendingPathComponent("stdout-\(UUID().uuidString)")
         let error = directory.appendingPathComponent("stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: error.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: error.path, contents: nil)
         let outputHandle = try FileHandle(forWritingTo: output)
         let errorHandle = try FileHandle(forWritingTo: error)
         process.standardOutput = outputHandle
