@@ -79,7 +79,7 @@ public struct ExporterApp: Sendable {
             up = await poller.pollOnce(session, started: ContinuousClock().now, clock: ContinuousClock(), schedule: &schedule)
             await session.close()
         } catch {
-            logger.error("charon unreachable", metadata: ["error": "\(error)"])
+            // pollFailed logs the outage (once, as `run` does); logging here too printed it twice.
             await core.pollFailed(error: "\(error)", statuses: [:], duration: 0)
         }
         var bytes = store.snapshot.map { Array($0.identity.readableBytesView) } ?? []

@@ -34,6 +34,18 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(String(decoding: output2, as: UTF8.self).contains("strongswan_exporter_collector_success{collector=\"pools\"} 1"))
     }
 
+    /// A daemon that is not there: one log line naming the socket (it was printed twice once), and the
+    /// exposition still says strongswan_up 0.
+    func testDumpWithoutCharonLogsTheOutageOnce() throws {
+        let lab = try LabEnvironment.require()
+        let socket = "unix://\(NSTemporaryDirectory())no-charon-\(getpid()).vici"
+        let (_, output, errors) = try LabEnvironment.run(lab.exporter, ["dump", "--vici.socket", socket])
+        XCTAssertTrue(String(decoding: output, as: UTF8.self).contains("\nstrongswan_up 0\n"))
+        let lines = errors.split(separator: "\n").filter { $0.contains("msg=\"charon unreachable\"") }
+        XCTAssertEqual(lines.count, 1, errors)
+        XCTAssertTrue(lines.first?.contains(socket) == true, errors)
+    }
+
     func testUnknownCollectorOrArgumentIsRefused() throws {
         let lab = try LabEnvironment.require()
         let (status, _, errors) = try LabEnvironment.run(lab.exporter, ["dump", "--no-collector.bogus"])
