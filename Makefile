@@ -5,6 +5,8 @@
 #   make demo     installs what is needed, starts the lab with a few tunnels, runs the exporter against it
 #                 and shows a scrape
 #   make install  installs the release binary, systemd units, defaults file, dashboards and alert rules
+#   make deb      builds the Debian package dist/strongswan-exporter_VERSION_ARCH.deb (debian/rules)
+#   make man      strongswan_exporter.1 from the command's own help (swift-argument-parser's generate-manual)
 #   make long-tests  the long soak and fuzzing runs (make soak, make fuzz are the parts)
 #   make bench    the scale benchmark (BENCHMARKS.md); make bench-micro the release-mode micro-benchmarks
 
@@ -18,7 +20,7 @@ LAB_RW ?= 10
 DEMO_PORT ?= 9814
 FUZZ_SECONDS ?= 30
 
-.PHONY: all build release deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz long-tests bench bench-micro
+.PHONY: all build release release-bin-path man deb deb-test deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz long-tests bench bench-micro
 
 all: build
 
@@ -27,15 +29,19 @@ build:
 
 # The release binary links the Swift runtime and Foundation statically: it runs on a gateway without a Swift
 # toolchain (it needs only libc, libstdc++, libsystemd, libcrypt and zlib) and maps 3.5 MiB less resident code.
-RELEASE_FLAGS := -c release --static-swift-stdlib
+RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
 release:
 	$(SWIFT) build $(RELEASE_FLAGS) --product strongswan_exporter
 
+# Where `make release` puts the binary (debian/rules installs it from there).
+release-bin-path:
+	@echo "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/strongswan_exporter"
+
 # Debian packages the build, the tests and the lab need (idempotent; quiet when already installed).
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  pkgs="strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins strongswan-pki prometheus libsystemd-dev pkg-config libcrypt-dev zlib1g-dev iproute2 openssl gzip python3-pip wrk curl"; \
+	  pkgs="strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins strongswan-pki prometheus libsystemd-dev pkg-config libcrypt-dev zlib1g-dev iproute2 openssl gzip python3-pip wrk curl dpkg-dev debhelper lintian man-db libyaml-dev"; \
 	  missing=""; for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
@@ -66,7 +72,9 @@ test: deps
 	  scripts/fuzz.sh $(FUZZ_SECONDS); \
 	  if [ -n "$${EXPORTER_BINARY:-}" ]; then scripts/dashboards-e2e.sh "$$EXPORTER_BINARY" "$(LAB)"; \
 	  else scripts/dashboards-e2e.sh --static; fi; \
-	  scripts/soak.sh --quick
+	  scripts/soak.sh --quick; \
+	  $(MAKE) deb; \
+	  scripts/deb-test.sh "$(DEB_FILE)"
 
 lab-up: deps
 	$(LAB) up $(LAB_TUNNELS) --rw $(LAB_RW)
@@ -91,13 +99,39 @@ demo: deps
 
 install: release
 	install -D -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/strongswan_exporter" "$(DESTDIR)$(PREFIX)/bin/strongswan_exporter"
-	@if [ -d systemd ]; then \
-	  for f in systemd/*.service systemd/*.socket; do [ -f "$$f" ] && install -D -m 0644 "$$f" "$(DESTDIR)/lib/systemd/system/$$(basename $$f)"; done; \
-	  [ -f systemd/strongswan-exporter.default ] && install -D -m 0644 systemd/strongswan-exporter.default "$(DESTDIR)/etc/default/strongswan-exporter"; \
-	fi; true
-	@if [ -d dashboards ]; then \
-	  for f in dashboards/*.json dashboards/*.yml; do [ -f "$$f" ] && install -D -m 0644 "$$f" "$(DESTDIR)$(PREFIX)/share/strongswan_exporter/$$(basename $$f)"; done; \
-	fi; true
+	for f in systemd/strongswan-exporter.service systemd/strongswan-exporter.socket; do \
+	  install -d "$(DESTDIR)/etc/systemd/system"; \
+	  sed 's|/usr/local/bin/strongswan_exporter|$(PREFIX)/bin/strongswan_exporter|g' "$$f" > "$(DESTDIR)/etc/systemd/system/$$(basename $$f)"; \
+	done
+	install -D -m 0644 systemd/strongswan-exporter.default "$(DESTDIR)/etc/default/strongswan-exporter"
+	install -D -m 0644 systemd/strongswan-exporter.sysusers "$(DESTDIR)/etc/sysusers.d/strongswan-exporter.conf"
+	install -D -m 0644 -t "$(DESTDIR)$(PREFIX)/share/strongswan-exporter/dashboards" dashboards/strongswan-overview.json dashboards/strongswan-tunnel.json
+	install -D -m 0644 -t "$(DESTDIR)$(PREFIX)/share/strongswan-exporter/rules" dashboards/strongswan-alerts.rules.yml dashboards/strongswan-recording.rules.yml
+
+# The manual page, generated from the command's own help by swift-argument-parser's generate-manual plugin
+# (it builds the package's executables in the debug configuration, which `make test` has built already, and
+# runs `strongswan_exporter --experimental-dump-help`). Dated by debian/changelog, so the same source gives
+# the same page.
+MAN_PAGE := .build/plugins/GenerateManual/outputs/strongswan_exporter/strongswan_exporter.1
+MAN_DATE = $(shell date -u -d "@$$(dpkg-parsechangelog -l debian/changelog -S Timestamp)" +%F)
+
+man:
+	$(SWIFT) package plugin generate-manual --configuration debug --date "$(MAN_DATE)"
+	@test -s $(MAN_PAGE) && echo "man page: $(MAN_PAGE)"
+
+# The Debian package, built by debian/rules (debhelper: release binary, man page, units, sysusers, Depends
+# from dpkg-shlibdeps), into DEB_OUTPUT_DIR. `make deb-test` checks it: lintian, install, purge.
+DEB_OUTPUT_DIR ?= $(CURDIR)/dist
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DEB_FILE = $(DEB_OUTPUT_DIR)/strongswan-exporter_$(DEB_VERSION)_$(shell dpkg --print-architecture).deb
+
+deb: deps
+	mkdir -p "$(DEB_OUTPUT_DIR)"
+	debian/rules binary DEB_OUTPUT_DIR="$(DEB_OUTPUT_DIR)"
+	@echo "package: $(DEB_FILE)"
+
+deb-test: deb
+	scripts/deb-test.sh "$(DEB_FILE)"
 
 # Benchmarks (release build; not tests): the scale run against the real lab and the synthetic charon, and the
 # micro-benchmarks. Results and how to read them: BENCHMARKS.md.
@@ -135,4 +169,5 @@ dashboards-e2e: deps
 	  scripts/dashboards-e2e.sh "$$($(SWIFT) build --show-bin-path)/strongswan_exporter" $(LAB)
 
 clean:
-	rm -rf .build
+	rm -rf .build dist
+	debian/rules clean
