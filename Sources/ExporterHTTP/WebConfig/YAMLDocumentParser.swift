@@ -35,10 +35,9 @@ enum YAMLDocumentParser {
         }
         defer { yaml_parser_delete(parser) }
         yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
-        let inputBytes = UnsafeBufferPointer(start: input.baseAddress, count: bytes.count)
-        if let start = inputBytes.baseAddress {
-            yaml_parser_set_input_string(parser, start, bytes.count)
-        }
+        guard let start = input.baseAddress else { return nil }
+        yaml_parser_set_input_string(parser, start, bytes.count)
+        let inputBytes = UnsafeBufferPointer(start: start, count: bytes.count)
 
         var builder = Builder()
         while try Self.step(parser: parser, event: event, input: inputBytes, builder: &builder) {}

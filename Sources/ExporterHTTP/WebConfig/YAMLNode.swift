@@ -39,7 +39,8 @@ struct YAMLNode: Sendable, Equatable {
 
     /// What the node holds.
     var content: Content
-    /// The 1-based line the node starts on (its anchor or tag if it has one, else its first character).
+    /// The 1-based line the node starts on, as libyaml marks it: its anchor or tag if it has one, else its first
+    /// character (an empty value: where libyaml found it missing, usually the line of its key).
     var line: Int
 
     /// A scalar node.
