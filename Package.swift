@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Layer 1: the VICI protocol client (framing, packets, messages, connection, commands).
@@ -46,6 +45,8 @@ let package = Package(
         ),
         // Layer 1: libcrypt (crypt_r for bcrypt password hashes in the web config).
         .systemLibrary(name: "CCrypt"),
+        // Layer 1: libyaml (Debian's libyaml-0-2), the YAML parser of the web config file, through its event API.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Layer 1: zlib (deflate and inflate of the snapshot's gzip body, CRC-32 and its combination for
         // completing gzip members per request).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -85,12 +86,12 @@ let package = Package(
             name: "ExporterHTTP",
             dependencies: [
                 "CCrypt",
+                "CYAML",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Layer 3: services (poller, event cache, snapshot store and its gzip body, systemd) and wiring.

@@ -1,6 +1,5 @@
 import NIOHTTP1
 import NIOSSL
-import Yams
 
 /// Turns web config YAML into a ``WebConfig``: strict about keys and values, loading the files named.
 struct WebConfigParser {
@@ -18,11 +17,11 @@ struct WebConfigParser {
     ]
 
     func parse(yaml: String) throws(WebConfigError) -> WebConfig {
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: yaml)
+            root = try YAMLDocumentParser.parse(Array(yaml.utf8))
         } catch {
-            throw WebConfigError("invalid YAML: \(error)")
+            throw WebConfigError("invalid YAML: \(error.message)")
         }
         var config = WebConfig()
         guard let root else { return config }
@@ -45,7 +44,7 @@ struct WebConfigParser {
 
     // MARK: Sections
 
-    private func parseTLS(_ node: Node, warnings: inout [String]) throws(WebConfigError) -> TLSServerSettings? {
+    private func parseTLS(_ node: YAMLNode, warnings: inout [String]) throws(WebConfigError) -> TLSServerSettings? {
         var certFile = "", keyFile = "", caFile = ""
         var certText = "", keyText = "", caText = ""
         var clientAuthText = ""
@@ -139,7 +138,7 @@ struct WebConfigParser {
         )
     }
 
-    private func parseHTTPServerConfig(_ node: Node, warnings: inout [String]) throws(WebConfigError) -> HTTPHeaders {
+    private func parseHTTPServerConfig(_ node: YAMLNode, warnings: inout [String]) throws(WebConfigError) -> HTTPHeaders {
         var headers = HTTPHeaders()
         let section = "http_server_config"
         for (key, value) in try self.mapping(node, at: section) {
@@ -169,7 +168,7 @@ struct WebConfigParser {
         return headers
     }
 
-    private func parseUsers(_ node: Node) throws(WebConfigError) -> [String: BcryptHash] {
+    private func parseUsers(_ node: YAMLNode) throws(WebConfigError) -> [String: BcryptHash] {
         var users: [String: BcryptHash] = [:]
         for (user, value) in try self.mapping(node, at: "basic_auth_users") {
             let text = try self.string(value, at: "basic_auth_users.\(user)")
@@ -181,7 +180,7 @@ struct WebConfigParser {
         return users
     }
 
-    private func parseRateLimit(_ node: Node) throws(WebConfigError) -> RateLimit? {
+    private func parseRateLimit(_ node: YAMLNode) throws(WebConfigError) -> RateLimit? {
         var interval: Duration = .zero
         var burst = 0
         for (key, value) in try self.mapping(node, at: "rate_limit") {
@@ -261,49 +260,48 @@ struct WebConfigParser {
 
     // MARK: YAML helpers
 
-    private static func isNull(_ node: Node) -> Bool {
+    private static func isNull(_ node: YAMLNode) -> Bool {
         // A plain (unquoted) empty, `~` or `null` scalar, as YAML 1.1's null.
-        if case .scalar(let scalar) = node, scalar.style == .plain {
-            return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        if case .scalar(let value, .plain) = node.content {
+            return ["", "~", "null", "Null", "NULL"].contains(value)
         }
         return false
     }
 
-    private static func location(of node: Node) -> String {
-        guard let mark = node.mark else { return "" }
-        return " (line \(mark.line))"
+    private static func location(of node: YAMLNode) -> String {
+        " (line \(node.line))"
     }
 
-    private func mapping(_ node: Node, at path: String) throws(WebConfigError) -> [(String, Node)] {
+    private func mapping(_ node: YAMLNode, at path: String) throws(WebConfigError) -> [(String, YAMLNode)] {
         if Self.isNull(node) { return [] }
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let mapping) = node.content else {
             throw WebConfigError("\(path): expected a mapping\(Self.location(of: node))")
         }
         var seen = Set<String>()
-        var pairs: [(String, Node)] = []
-        for (keyNode, value) in mapping {
-            guard case .scalar(let key) = keyNode else {
-                throw WebConfigError("\(path): keys must be strings\(Self.location(of: keyNode))")
+        var pairs: [(String, YAMLNode)] = []
+        for pair in mapping {
+            guard case .scalar(let key, _) = pair.key.content else {
+                throw WebConfigError("\(path): keys must be strings\(Self.location(of: pair.key))")
             }
-            guard seen.insert(key.string).inserted else {
-                throw WebConfigError("\(path): duplicate key \"\(key.string)\"\(Self.location(of: keyNode))")
+            guard seen.insert(key).inserted else {
+                throw WebConfigError("\(path): duplicate key \"\(key)\"\(Self.location(of: pair.key))")
             }
-            pairs.append((key.string, value))
+            pairs.append((key, pair.value))
         }
         return pairs
     }
 
-    private func string(_ node: Node, at path: String) throws(WebConfigError) -> String {
+    private func string(_ node: YAMLNode, at path: String) throws(WebConfigError) -> String {
         if Self.isNull(node) { return "" }
-        guard case .scalar(let scalar) = node else {
+        guard case .scalar(let value, _) = node.content else {
             throw WebConfigError("\(path): expected a string\(Self.location(of: node))")
         }
-        return scalar.string
+        return value
     }
 
-    private func stringList(_ node: Node, at path: String) throws(WebConfigError) -> [String] {
+    private func stringList(_ node: YAMLNode, at path: String) throws(WebConfigError) -> [String] {
         if Self.isNull(node) { return [] }
-        guard case .sequence(let sequence) = node else {
+        guard case .sequence(let sequence) = node.content else {
             throw WebConfigError("\(path): expected a list\(Self.location(of: node))")
         }
         var values: [String] = []
@@ -313,18 +311,18 @@ struct WebConfigParser {
         return values
     }
 
-    private func bool(_ node: Node, at path: String) throws(WebConfigError) -> Bool {
-        guard case .scalar(let scalar) = node else {
+    private func bool(_ node: YAMLNode, at path: String) throws(WebConfigError) -> Bool {
+        guard case .scalar(let value, _) = node.content else {
             throw WebConfigError("\(path): expected true or false\(Self.location(of: node))")
         }
-        switch scalar.string {
+        switch value {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
-        default: throw WebConfigError("\(path): expected true or false, got \"\(scalar.string)\"")
+        default: throw WebConfigError("\(path): expected true or false, got \"\(value)\"")
         }
     }
 
-    private func tlsVersion(_ node: Node, at path: String) throws(WebConfigError) -> TLSVersion {
+    private func tlsVersion(_ node: YAMLNode, at path: String) throws(WebConfigError) -> TLSVersion {
         switch try self.string(node, at: path) {
         case "TLS10": return .tlsv1
         case "TLS11": return .tlsv11

@@ -1,0 +1,4 @@
+#ifndef STRONGSWAN_EXPORTER_CYAML_SHIM_H
+#define STRONGSWAN_EXPORTER_CYAML_SHIM_H
+#include <yaml.h>
+#endif
