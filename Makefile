@@ -28,7 +28,7 @@ build:
 	$(SWIFT) build
 
 # The release binary links the Swift runtime and Foundation statically: it runs on a gateway without a Swift
-# toolchain (it needs only libc, libstdc++, libsystemd, libcrypt and zlib) and maps 3.5 MiB less resident code.
+# toolchain (it needs only libc, libstdc++, libsystemd, libcrypt, zlib and libyaml) and maps 3.5 MiB less resident code.
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
 release:
