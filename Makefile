@@ -170,4 +170,4 @@ dashboards-e2e: deps
 
 clean:
 	rm -rf .build dist
-	debian/rules clean
+	if command -v dh >/dev/null; then debian/rules clean; fi
