@@ -10,8 +10,9 @@
 #      reports strongswan_up 1;
 #   4. upgrade to the same package relabelled VERSION+debtest1: a changed /etc/default/strongswan-exporter is kept;
 #   5. dpkg --purge: no file of the package's list is left, each of its directories is gone or still another
-#      package's, the group is gone (unless it existed before), and /etc, /usr, /lib and /var/lib (less dpkg's and
-#      apt's own state and the shadow tools' backups) list exactly the paths they listed before the installation;
+#      package's, the group is gone (unless it existed before), and /etc, /usr, /lib and /var/lib (less dpkg's,
+#      apt's and ucf's state, systemd's timer stamps and core dumps, the shadow tools' backups) list exactly the
+#      paths they listed before the installation;
 #   6. installed again with charon's drop-in copied to /etc (as README.Debian says), purge keeps the group and
 #      says why (the copy and the group are removed afterwards).
 # A machine where the package is installed already is left alone: the script stops with an error.
@@ -73,9 +74,11 @@ for lib in $(readelf -d "$work/root/usr/bin/strongswan_exporter" | sed -n 's/.*(
     fi
 done
 
-# The paths that must look the same after the purge as before the installation.
+# The paths that must look the same after the purge as before the installation. Left out: dpkg's, apt's and
+# ucf's own state, and what a running systemd may create meanwhile for other units (timer stamps, core dumps).
 snapshot() {
-    find /etc /usr /lib /var/lib \( -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/lib/ucf \) -prune \
+    find /etc /usr /lib /var/lib \( -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/lib/ucf \
+        -o -path /var/lib/systemd/timers -o -path /var/lib/systemd/coredump \) -prune \
         -o -print 2>/dev/null | grep -vE '^/etc/(group|gshadow|passwd|shadow)-$|^/etc/\.pwd\.lock$' | sort
 }
 snapshot >"$work/before"
