@@ -20,7 +20,7 @@ LAB_RW ?= 10
 DEMO_PORT ?= 9814
 FUZZ_SECONDS ?= 30
 
-.PHONY: all build release release-bin-path man deb deb-test deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz long-tests bench bench-micro
+.PHONY: all build release release-bin-path install-files man deb deb-test deps test unit-test lab-up lab-down demo install clean dashboards-test dashboards-e2e soak fuzz long-tests bench bench-micro
 
 all: build
 
@@ -97,16 +97,25 @@ demo: deps
 	  echo; echo "exporter running on http://127.0.0.1:$(DEMO_PORT)/metrics against $$LAB_GW_VICI — press Ctrl-C to stop (then: make lab-down)"; \
 	  wait $$pid
 
-install: release
-	install -D -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/strongswan_exporter" "$(DESTDIR)$(PREFIX)/bin/strongswan_exporter"
+# Where `make install` puts the units and the sysusers file; debian/rules installs with Debian's places
+# (PREFIX=/usr UNITDIR=/lib/systemd/system SYSUSERSDIR=/usr/lib/sysusers.d DESTDIR=debian/strongswan-exporter).
+UNITDIR ?= /etc/systemd/system
+SYSUSERSDIR ?= /etc/sysusers.d
+DATADIR = $(PREFIX)/share/strongswan-exporter
+
+install: release install-files
+
+# What goes where, without building (debian/rules builds first, then calls this).
+install-files:
+	install -D -m 0755 "$$($(MAKE) -s --no-print-directory release-bin-path)" "$(DESTDIR)$(PREFIX)/bin/strongswan_exporter"
+	install -d "$(DESTDIR)$(UNITDIR)"
 	for f in systemd/strongswan-exporter.service systemd/strongswan-exporter.socket; do \
-	  install -d "$(DESTDIR)/etc/systemd/system"; \
-	  sed 's|/usr/local/bin/strongswan_exporter|$(PREFIX)/bin/strongswan_exporter|g' "$$f" > "$(DESTDIR)/etc/systemd/system/$$(basename $$f)"; \
+	  sed 's|/usr/local/bin/strongswan_exporter|$(PREFIX)/bin/strongswan_exporter|g' "$$f" > "$(DESTDIR)$(UNITDIR)/$$(basename $$f)"; \
 	done
 	install -D -m 0644 systemd/strongswan-exporter.default "$(DESTDIR)/etc/default/strongswan-exporter"
-	install -D -m 0644 systemd/strongswan-exporter.sysusers "$(DESTDIR)/etc/sysusers.d/strongswan-exporter.conf"
-	install -D -m 0644 -t "$(DESTDIR)$(PREFIX)/share/strongswan-exporter/dashboards" dashboards/strongswan-overview.json dashboards/strongswan-tunnel.json
-	install -D -m 0644 -t "$(DESTDIR)$(PREFIX)/share/strongswan-exporter/rules" dashboards/strongswan-alerts.rules.yml dashboards/strongswan-recording.rules.yml
+	install -D -m 0644 systemd/strongswan-exporter.sysusers "$(DESTDIR)$(SYSUSERSDIR)/strongswan-exporter.conf"
+	install -D -m 0644 -t "$(DESTDIR)$(DATADIR)/dashboards" dashboards/strongswan-overview.json dashboards/strongswan-tunnel.json
+	install -D -m 0644 -t "$(DESTDIR)$(DATADIR)/rules" dashboards/strongswan-alerts.rules.yml dashboards/strongswan-recording.rules.yml
 
 # The manual page, generated from the command's own help by swift-argument-parser's generate-manual plugin
 # (it builds the package's executables in the debug configuration, which `make test` has built already, and

@@ -35,7 +35,8 @@ if [[ -n $missing ]]; then
     echo "SKIP: deb-test needs$missing"; exit 0
 fi
 [[ -f $deb ]] || { echo "deb-test: no package at $deb (make deb)" >&2; exit 1; }
-if dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null | grep -qv '^not-installed$'; then
+installed() { dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null | grep -qv '^not-installed$'; }
+if installed; then
     echo "deb-test: $pkg is installed on this machine; not touching it (dpkg --purge $pkg first)" >&2
     exit 1
 fi
@@ -43,8 +44,7 @@ fi
 work=$(mktemp -d)
 cleanup() {
     # Whatever failed above, leave no installation behind.
-    dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null | grep -qv '^not-installed$' &&
-        dpkg --purge "$pkg" >/dev/null 2>&1
+    installed && dpkg --purge "$pkg" >/dev/null 2>&1
     rm -rf "$work"
 }
 trap cleanup EXIT
