@@ -67,7 +67,8 @@ test: deps
 	  else \
 	    echo "NOTE: not root or no network namespaces: the real-daemon tests (LabTests) will skip."; \
 	  fi; \
-	  $(SWIFT) test --skip-build; \
+	  rc=0; $(SWIFT) test --skip-build 2>&1 | tee .build/swift-test.log || rc=$$?; \
+	  if [ "$$rc" != 0 ]; then scripts/test-failures.sh .build/swift-test.log; exit "$$rc"; fi; \
 	  bash systemd/check-units.sh; \
 	  scripts/fuzz.sh $(FUZZ_SECONDS); \
 	  if [ -n "$${EXPORTER_BINARY:-}" ]; then scripts/dashboards-e2e.sh "$$EXPORTER_BINARY" "$(LAB)"; \
