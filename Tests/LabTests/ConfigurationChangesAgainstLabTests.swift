@@ -47,17 +47,31 @@ final class ConfigurationChangesAgainstLabTests: XCTestCase {
         }
         XCTAssertNil(try extraTunnel())
 
+        // Each check reads the poll count from the same scrape that first shows the change (one rendering per
+        // poll), so it counts polls, not seconds: the poll running when swanctl returned may have missed the
+        // change; the one after it, which started after swanctl returned, must not.
+        func pollsWhen(_ what: String, _ condition: @escaping (Double?) -> Bool) throws -> Double {
+            var seenAt: Double?
+            try exporter.waitFor(what, timeout: 60) {
+                let scrape = try exporter.scrape()
+                guard condition(scrape.value("strongswan_tunnel_up", ["conn": "site-extra", "child": "net-extra"])) else {
+                    return false
+                }
+                seenAt = scrape.value("strongswan_exporter_polls_total", ["result": "success"])
+                return true
+            }
+            return try XCTUnwrap(seenAt)
+        }
         try load(lab, withExtra)
         let loadedAt = try polls()
-        try exporter.waitFor("site-extra listed", timeout: 60) { try extraTunnel() == 0 }
-        // The poll running when swanctl returned may have missed it; the next one must not.
-        XCTAssertLessThanOrEqual(try polls(), loadedAt + 2, "site-extra appeared within one poll of being loaded")
+        XCTAssertLessThanOrEqual(try pollsWhen("site-extra listed") { $0 == 0 }, loadedAt + 2,
+                                 "site-extra appeared within one poll of being loaded")
         XCTAssertNotNil(try exporter.scrape().value("strongswan_connection_ike_sas", ["conn": "site-extra"]))
 
         try load(lab, original)
         let unloadedAt = try polls()
-        try exporter.waitFor("site-extra gone", timeout: 60) { try extraTunnel() == nil }
-        XCTAssertLessThanOrEqual(try polls(), unloadedAt + 2, "site-extra disappeared within one poll of being unloaded")
+        XCTAssertLessThanOrEqual(try pollsWhen("site-extra gone") { $0 == nil }, unloadedAt + 2,
+                                 "site-extra disappeared within one poll of being unloaded")
         XCTAssertEqual(try exporter.scrape().value("strongswan_tunnel_up", ["conn": "site-0001", "child": "net-0001"]), 1,
                        "reloading the same configuration leaves the other tunnels up")
     }

@@ -132,11 +132,11 @@ final class ProbeAgainstLabTests: XCTestCase {
         for uri in [lab.gwVICI, lab.peerVICI] {
             XCTAssertEqual(try Self.probe(exporter, uri).value("probe_success"), 1, uri)
         }
-        try exporter.waitFor("4 more sockets (\(baseline) before)", timeout: 5) {
+        try exporter.waitFor("4 more sockets (\(baseline) before)", timeout: 30) {
             try Self.socketCount(exporter.pid) == baseline + 4
         }
         XCTAssertEqual(try exporter.scrape().value("strongswan_exporter_probe_targets"), 2)
-        try exporter.waitFor("the idle targets' sockets closed", timeout: 15) {
+        try exporter.waitFor("the idle targets' sockets closed", timeout: 60) {
             try Self.socketCount(exporter.pid) == baseline
         }
         let metrics = try exporter.scrape()
@@ -149,12 +149,12 @@ final class ProbeAgainstLabTests: XCTestCase {
         XCTAssertEqual(try TinyHTTP.get(port: exporter.port, path: "/probe?target=unix://" + fake.path).status, 200)
         var accepted: [Int32] = []
         defer { for descriptor in accepted { close(descriptor) } }
-        try exporter.waitFor("a connection to the fake target", timeout: 5) {
+        try exporter.waitFor("a connection to the fake target", timeout: 30) {
             accepted += fake.acceptAll()
             return !accepted.isEmpty
         }
         // The release is logged once the target's pipeline has stopped (its connections closed).
-        try exporter.waitFor("the fake target released", timeout: 15) {
+        try exporter.waitFor("the fake target released", timeout: 60) {
             exporter.log.components(separatedBy: "probe target released").count - 1 == 3
         }
         accepted += fake.acceptAll()

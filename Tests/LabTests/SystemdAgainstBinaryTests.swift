@@ -11,8 +11,15 @@ import Glibc
 /// test: a datagram socket as `NOTIFY_SOCKET` (``SystemdNotifySocket``), `WATCHDOG_USEC`/`WATCHDOG_PID` in the
 /// child's environment, and `systemd-socket-activate` for `LISTEN_FDS`.
 ///
-/// The watchdog tests use a 1 s `WATCHDOG_USEC`, so pings are due every 0.5 s.
+/// The watchdog tests use a 4 s `WATCHDOG_USEC`, so pings are due every 2 s. They assert systemd's contract
+/// (no gap of a whole `WATCHDOG_USEC`, which is when systemd would kill the service) and the cadence as a median,
+/// never a count of pings in a wall-clock window: a slow, loaded CI machine can delay a single ping by a second
+/// without the exporter being wrong. What a stall would look like (a poll loop that withholds pings) is a gap of
+/// the whole slow poll, 15 s or more, far above the bound.
 final class SystemdAgainstBinaryTests: XCTestCase {
+    /// `WATCHDOG_USEC` for the watchdog tests, in µs, and the same in seconds.
+    static let watchdogUSec = 4_000_000
+    static let watchdogSeconds = Double(watchdogUSec) / 1e6
     // MARK: - READY, STATUS, RELOADING, STOPPING
 
     func testReadyOnlyWithTheListenerThenStatusPerPollReloadAndStoppingOnSIGTERM() throws {
@@ -69,8 +76,11 @@ final class SystemdAgainstBinaryTests: XCTestCase {
         let (reloading, reloadingIndex) = try notify.waitFor("RELOADING=1", from: beforeReload, timeout: 10) {
             $0.contains("RELOADING=1")
         }
-        let monotonic = try XCTUnwrap(reloading.value("MONOTONIC_USEC").flatMap(Double.init), "\(reloading)")
-        XCTAssertEqual(monotonic / 1e6, hupSent, accuracy: 2, "MONOTONIC_USEC= is CLOCK_MONOTONIC in µs: \(reloading)")
+        // Sent after the signal and before the datagram arrived, both read from CLOCK_MONOTONIC here: an order, not
+        // a latency bound (a clock in ms or ns, or CLOCK_REALTIME, would be off by orders of magnitude).
+        let monotonic = try XCTUnwrap(reloading.value("MONOTONIC_USEC").flatMap(Double.init), "\(reloading)") / 1e6
+        XCTAssertGreaterThanOrEqual(monotonic, hupSent - 0.001, "MONOTONIC_USEC= is CLOCK_MONOTONIC in µs: \(reloading)")
+        XCTAssertLessThanOrEqual(monotonic, reloading.time + 0.001, "MONOTONIC_USEC= is CLOCK_MONOTONIC in µs: \(reloading)")
         let (reloaded, _) = try notify.waitFor("READY=1 after RELOADING=1", from: reloadingIndex + 1, timeout: 10) {
             $0.contains("READY=1")
         }
@@ -120,20 +130,27 @@ final class SystemdAgainstBinaryTests: XCTestCase {
             "/bin/sh",
             ["-c", #"export WATCHDOG_PID=$$; exec "$0" "$@""#, lab.exporter,
              "run", "--vici.socket", lab.gwVICI, "--web.listen-address", "127.0.0.1:\(port)", "--poll.interval", "1s"],
-            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(Self.watchdogUSec)])
         defer { run.stop(signal: SIGKILL) }
-        let (ready, _) = try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) { $0.contains("READY=1") }
-        usleep(4_000_000)
+        let (ready, readyIndex) = try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) {
+            $0.contains("READY=1")
+        }
+        // Six pings after READY=1 (about 12 s), waited for one by one with a generous deadline each.
+        var index = readyIndex + 1
+        for ping in 1...6 {
+            index = try notify.waitFor("ping \(ping) after READY=1", from: index, timeout: 60, while: { run.isRunning }) {
+                $0.contains("WATCHDOG=1")
+            }.1 + 1
+        }
         let pings = notify.notifications.filter { $0.contains("WATCHDOG=1") }
         XCTAssertEqual(Set(pings.map(\.pid)), [run.pid], "pings come from the exporter")
-        let afterReady = pings.filter { $0.time >= ready.time }.map(\.time)
-        XCTAssertGreaterThanOrEqual(afterReady.count, 7, "about 8 pings in 4 s: \(afterReady)")
         let gaps = zip(pings.dropFirst(), pings).map { $0.time - $1.time }
         let sorted = gaps.sorted()
         let median = sorted[sorted.count / 2]
-        XCTAssertEqual(median, 0.5, accuracy: 0.05, "pings every WATCHDOG_USEC/2: \(gaps)")
-        XCTAssertLessThan(sorted.last ?? 0, 0.9, "never near the 1 s timeout: \(gaps)")
-        XCTAssertGreaterThan(sorted.first ?? 0, 0.2, "no bursts: \(gaps)")
+        let half = Self.watchdogSeconds / 2
+        XCTAssertEqual(median, half, accuracy: half / 4, "pings every WATCHDOG_USEC/2: \(gaps)")
+        XCTAssertLessThan(sorted.last ?? .infinity, Self.watchdogSeconds, "never a whole WATCHDOG_USEC without one: \(gaps)")
+        XCTAssertGreaterThan(sorted.first ?? 0, half / 4, "no bursts: \(gaps)")
         print(String(format: "watchdog cadence: %ld pings, gaps median %.3f s, min %.3f s, max %.3f s",
                      pings.count, median, sorted.first ?? 0, sorted.last ?? 0))
         // The first ping goes out at start-up, long before the first poll has finished.
@@ -149,10 +166,11 @@ final class SystemdAgainstBinaryTests: XCTestCase {
         let run = try SystemdExporterRun(
             lab.exporter,
             ["run", "--vici.socket", lab.gwVICI, "--web.listen-address", "127.0.0.1:\(port)", "--poll.interval", "1s"],
-            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"])
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(Self.watchdogUSec), "WATCHDOG_PID": "1"])
         defer { run.stop(signal: SIGKILL) }
         try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) { $0.contains("READY=1") }
-        usleep(2_000_000)
+        // The first ping goes out at start-up, before READY=1 (the test above); wait one more ping interval anyway.
+        usleep(useconds_t(Self.watchdogUSec / 2))
         XCTAssertFalse(
             notify.notifications.contains { $0.contains("WATCHDOG=1") },
             "the watchdog variables were meant for pid 1: \(notify.notifications)")
@@ -175,24 +193,30 @@ final class SystemdAgainstBinaryTests: XCTestCase {
             lab.exporter,
             ["run", "--vici.socket", vici.uri, "--vici.timeout", "3s", "--poll.interval", "1s", "--no-events",
              "--web.listen-address", "127.0.0.1:\(port)"],
-            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(Self.watchdogUSec)])
         defer { run.stop(signal: SIGKILL) }
 
         try notify.waitFor("pings", timeout: 30, while: { run.isRunning }) { $0.contains("WATCHDOG=1") }
         XCTAssertTrue(SystemdChild.acceptsConnections(port: port), "listening before the first poll has finished")
-        let (ready, _) = try notify.waitFor("READY=1 (end of the slow first poll)", timeout: 90, while: { run.isRunning }) {
+        let (ready, readyIndex) = try notify.waitFor("READY=1 (end of the slow first poll)", timeout: 90, while: { run.isRunning }) {
             $0.contains("READY=1")
         }
-        usleep(1_500_000)
+        try notify.waitFor("a ping after READY=1", from: readyIndex + 1, timeout: 60, while: { run.isRunning }) {
+            $0.contains("WATCHDOG=1")
+        }
         let firstPoll = vici.commands.filter { ($0.answered ?? .infinity) <= ready.time }
         let pollStart = try XCTUnwrap(firstPoll.first, "no command reached the fake charon").arrived
         XCTAssertGreaterThanOrEqual(firstPoll.count, 7, "one command per collector at least: \(firstPoll.map(\.name))")
         XCTAssertGreaterThan(ready.time - pollStart, 15, "the first poll must be slow for this test to mean anything")
 
+        // Pings before the poll began and after it ended, and never a whole WATCHDOG_USEC without one in between.
         let pings = notify.notifications.filter { $0.contains("WATCHDOG=1") }.map(\.time)
         let gaps = zip(pings.dropFirst(), pings).map { $0 - $1 }
-        XCTAssertGreaterThan(pings.count, 20)
-        XCTAssertLessThan(gaps.max() ?? 0, 0.9, "pings every 0.5 s throughout the slow poll:\n\(run.log)")
+        // (The first ping and the first command race at start-up; a withheld ping would come 15 s later.)
+        XCTAssertLessThan(pings.first ?? .infinity, pollStart + Self.watchdogSeconds, "\(pings)")
+        XCTAssertGreaterThan(pings.last ?? 0, ready.time, "\(pings)")
+        XCTAssertLessThan(gaps.max() ?? .infinity, Self.watchdogSeconds,
+                          "pings throughout the slow poll: \(gaps)\n\(run.log)")
         XCTAssertFalse(run.log.contains("withholding watchdog pings"), run.log)
         XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
     }
@@ -211,7 +235,7 @@ final class SystemdAgainstBinaryTests: XCTestCase {
             lab.exporter,
             ["run", "--vici.socket", vici.uri, "--vici.timeout", "1s", "--poll.interval", "1s", "--no-events",
              "--web.listen-address", "127.0.0.1:\(port)"],
-            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(Self.watchdogUSec)])
         defer { run.stop(signal: SIGKILL) }
 
         let (ready, _) = try notify.waitFor("READY=1", timeout: 30, while: { run.isRunning }) { $0.contains("READY=1") }
@@ -224,8 +248,8 @@ final class SystemdAgainstBinaryTests: XCTestCase {
         }
         let pings = notify.notifications.filter { $0.contains("WATCHDOG=1") }.map(\.time)
         let gaps = zip(pings.dropFirst(), pings).map { $0 - $1 }
-        XCTAssertGreaterThan(pings.last ?? 0, until - 1, "pings to the end: \(pings)")
-        XCTAssertLessThan(gaps.max() ?? .infinity, 0.9, "no ping withheld: \(gaps)\n\(run.log)")
+        XCTAssertGreaterThan(pings.last ?? 0, until - Self.watchdogSeconds, "pings to the end: \(pings)")
+        XCTAssertLessThan(gaps.max() ?? .infinity, Self.watchdogSeconds, "no ping withheld: \(gaps)\n\(run.log)")
         // A silent charon gets one command per poll (whichever comes first; it never answers).
         let commands = vici.commands.map { $0.name }
         XCTAssertGreaterThanOrEqual(commands.count, 4, "a poll (and a new connection) after every timeout: \(commands)")
