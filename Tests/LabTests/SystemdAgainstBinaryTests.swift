@@ -177,7 +177,8 @@ final class SystemdAgainstBinaryTests: XCTestCase {
         XCTAssertEqual(run.stop(signal: SIGTERM), 0, run.log)
     }
 
-    /// A charon that answers every command slowly (just inside --vici.timeout) makes a poll long but never
+    /// A charon that answers every command slowly (2.5 s, well inside a 6 s --vici.timeout, so that a loaded machine
+    /// does not turn an answer into a timeout) makes a poll long but never
     /// stops the pings: the watchdog's lease covers the longest legitimate poll (connect + every command of the
     /// enabled collectors at the full timeout), so systemd does not kill an exporter for charon's slowness. A poll
     /// loop that overruns the lease (a hang) stops them; that decision is WatchdogKeeper's, unit-tested with a
@@ -191,7 +192,7 @@ final class SystemdAgainstBinaryTests: XCTestCase {
         let port = try SystemdChild.freePort()
         let run = try SystemdExporterRun(
             lab.exporter,
-            ["run", "--vici.socket", vici.uri, "--vici.timeout", "3s", "--poll.interval", "1s", "--no-events",
+            ["run", "--vici.socket", vici.uri, "--vici.timeout", "6s", "--poll.interval", "1s", "--no-events",
              "--web.listen-address", "127.0.0.1:\(port)"],
             environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(Self.watchdogUSec)])
         defer { run.stop(signal: SIGKILL) }
