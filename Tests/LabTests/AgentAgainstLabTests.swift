@@ -6,26 +6,23 @@ import XCTest
 /// The long-running agent against the real lab: events make tunnel state instant, charon restarts are
 /// survived without restarting the exporter, and nothing leaks across them.
 final class AgentAgainstLabTests: XCTestCase {
-    /// The change reaches the exposition through the event connection, not a poll: the poll interval is 10 min and
-    /// the scrape that first shows the change still carries the poll count from before it. No latency bound (a
-    /// slow CI machine can take seconds to negotiate): the deadlines are generous, and what is asserted is which
-    /// path carried the change.
-    func testTerminatedTunnelReadsDownAndUpAgainThroughEventsNotPolls() throws {
+    /// A terminated tunnel reads 0, and 1 again after the initiate, long before the next scheduled poll: the
+    /// poll interval is 10 min and each change must show within 40 s. The events carry it (each is applied to
+    /// the cached model at once and asks for an early poll; which of the two renders first is a race the test
+    /// leaves alone, and the ledger tests check the patching itself). No latency bound: a slow CI machine may
+    /// take seconds to negotiate. With `--no-events` this fails (checked: timed out after 40 s).
+    func testTerminatedTunnelReadsDownAndUpAgainLongBeforeTheNextPoll() throws {
         let lab = try LabEnvironment.require()
         let exporter = try ExporterProcess(lab: lab, arguments: ["--poll.interval", "10m"])
         defer { _ = exporter.stop() }
         let tunnel = ["conn": "site-0001", "child": "net-0001"]
-        func polls(_ scrape: ParsedExposition) -> Double? {
-            scrape.value("strongswan_exporter_polls_total", ["result": "success"])
-        }
         func events(_ scrape: ParsedExposition) -> Double {
             scrape.samples(named: "strongswan_exporter_events_total").reduce(0) { $0 + $1.value }
         }
         let before = try exporter.scrape()
         XCTAssertEqual(before.value("strongswan_tunnel_up", tunnel), 1)
-        let pollsBefore = try XCTUnwrap(polls(before))
 
-        /// Waits for `tunnel_up` to read `value` and returns the scrape that first showed it.
+        /// Runs `lab.sh command 1`, waits for `tunnel_up` to read `value` and returns the scrape that showed it.
         func waitForTunnelUp(_ value: Double, after command: String) throws -> ParsedExposition {
             try LabEnvironment.run(lab.script, [command, "1"])
             var seen: ParsedExposition?
@@ -38,12 +35,9 @@ final class AgentAgainstLabTests: XCTestCase {
             return try XCTUnwrap(seen)
         }
         let down = try waitForTunnelUp(0, after: "terminate")
-        XCTAssertEqual(polls(down), pollsBefore, "tunnel_up read 0 without a poll: the event carried it")
-        XCTAssertGreaterThan(events(down), events(before), "the scrape that shows it counted the events")
-
+        XCTAssertGreaterThan(events(down), events(before), "the scrape that shows it counted charon's events")
         let up = try waitForTunnelUp(1, after: "initiate")
-        XCTAssertEqual(polls(up), pollsBefore, "tunnel_up read 1 again without a poll: the event carried it")
-        XCTAssertGreaterThan(events(up), events(down), "the scrape that shows it counted the events")
+        XCTAssertGreaterThan(events(up), events(down), "the scrape that shows it counted charon's events")
         // The other tunnels never went down.
         XCTAssertEqual(up.value("strongswan_tunnel_up", ["conn": "site-0002", "child": "net-0002"]), 1)
     }
