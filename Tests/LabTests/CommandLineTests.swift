@@ -68,8 +68,9 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(errors2.contains("--vici.timeout"), errors2)
     }
 
-    /// `--vici.timeout 500ms` is 500 ms: a daemon answering after 800 ms times out, one answering after
-    /// 200 ms is read (the `vici` command kept whole seconds once, a 0 s timeout).
+    /// `--vici.timeout 500ms` is 500 ms: a daemon answering after 800 ms times out (a timeout rounded up to 1 s
+    /// would read it), one answering after 50 ms is read (the `vici` command kept whole seconds once, a 0 s
+    /// timeout). The prompt answer leaves a loaded machine 450 ms; a slow machine only makes the late one later.
     func testSubSecondVICITimeoutOfTheViciCommand() throws {
         let lab = try LabEnvironment.require()
         let late = try SlowCharon(mode: .slow(seconds: 0.8))
@@ -79,7 +80,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(errors.contains("timed out after 0.5 s"), errors)
 
-        let prompt = try SlowCharon(mode: .slow(seconds: 0.2))
+        let prompt = try SlowCharon(mode: .slow(seconds: 0.05))
         defer { prompt.stop() }
         let (okStatus, output, okErrors) = try LabEnvironment.run(
             lab.exporter, ["vici", "version", "--vici.socket", prompt.uri, "--vici.timeout", "500ms"])
