@@ -25,14 +25,9 @@ final class AgentAgainstLabTests: XCTestCase {
         /// Runs `lab.sh command 1`, waits for `tunnel_up` to read `value` and returns the scrape that showed it.
         func waitForTunnelUp(_ value: Double, after command: String) throws -> ParsedExposition {
             try LabEnvironment.run(lab.script, [command, "1"])
-            var seen: ParsedExposition?
-            try exporter.waitFor("tunnel_up \(value) after \(command)", timeout: 40) {
-                let scrape = try exporter.scrape()
-                guard scrape.value("strongswan_tunnel_up", tunnel) == value else { return false }
-                seen = scrape
-                return true
+            return try exporter.firstScrape("tunnel_up \(value) after \(command)", timeout: 40) {
+                $0.value("strongswan_tunnel_up", tunnel) == value
             }
-            return try XCTUnwrap(seen)
         }
         let down = try waitForTunnelUp(0, after: "terminate")
         XCTAssertGreaterThan(events(down), events(before), "the scrape that shows it counted charon's events")

@@ -50,17 +50,11 @@ final class ConfigurationChangesAgainstLabTests: XCTestCase {
         // Each check reads the poll count from the same scrape that first shows the change (one rendering per
         // poll), so it counts polls, not seconds: the poll running when swanctl returned may have missed the
         // change; the one after it, which started after swanctl returned, must not.
-        func pollsWhen(_ what: String, _ condition: @escaping (Double?) -> Bool) throws -> Double {
-            var seenAt: Double?
-            try exporter.waitFor(what, timeout: 60) {
-                let scrape = try exporter.scrape()
-                guard condition(scrape.value("strongswan_tunnel_up", ["conn": "site-extra", "child": "net-extra"])) else {
-                    return false
-                }
-                seenAt = scrape.value("strongswan_exporter_polls_total", ["result": "success"])
-                return true
+        func pollsWhen(_ what: String, _ condition: (Double?) -> Bool) throws -> Double {
+            let scrape = try exporter.firstScrape(what, timeout: 60) {
+                condition($0.value("strongswan_tunnel_up", ["conn": "site-extra", "child": "net-extra"]))
             }
-            return try XCTUnwrap(seenAt)
+            return try XCTUnwrap(scrape.value("strongswan_exporter_polls_total", ["result": "success"]))
         }
         try load(lab, withExtra)
         let loadedAt = try polls()

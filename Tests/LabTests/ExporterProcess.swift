@@ -52,6 +52,20 @@ final class ExporterProcess {
         throw LabError("timed out after \(timeout) s waiting for \(what)")
     }
 
+    /// Scrapes every 20 ms until a scrape satisfies `condition` or `timeout` seconds pass; returns that scrape,
+    /// so that what else it shows is read from the same rendering.
+    func firstScrape(_ what: String, timeout: Double, where condition: (ParsedExposition) -> Bool) throws -> ParsedExposition {
+        var seen: ParsedExposition?
+        try waitFor(what, timeout: timeout) {
+            let scrape = try self.scrape()
+            guard condition(scrape) else { return false }
+            seen = scrape
+            return true
+        }
+        guard let seen else { throw LabError("no scrape kept while waiting for \(what)") }
+        return seen
+    }
+
     var log: String { String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self) }
 
     /// Sends SIGTERM and waits (at most 30 s, then SIGKILL); returns the exit status.
